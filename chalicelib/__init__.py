@@ -1,0 +1,1 @@
+"""The shop's code that ships to Lambda beside app.py."""

@@ -1,0 +1,96 @@
+"""Settings read from the environment, in one place.
+
+Every stage sets these through `.chalice/config.json` (local) or the deploy (dev, prod); tests set
+them in `tests/conftest.py`. Names of AWS resources follow `shop-<stage>-<name>` so that a stage's
+defaults are usable without any variable at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The running stage's configuration."""
+
+    stage: str
+    region: str
+    auth_mode: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    auto_confirm: bool
+    cursor_secret: bytes
+    products_table: str
+    users_table: str
+    carts_table: str
+    orders_table: str
+    idempotency_table: str
+    ledger_table: str
+    notifications_table: str
+    events_topic_arn: str
+    images_bucket: str
+    images_base_url: str
+    cors_origin: str
+    payment_provider: str
+    carrier: str
+    mailer: str
+    mail_sender: str
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` claim Cognito puts in this pool's tokens."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    def queue_name(self, name: str) -> str:
+        """The SQS queue name of one of the shop's consumers in this stage."""
+        return f"shop-{self.stage}-{name}"
+
+
+def stage() -> str:
+    """The Chalice stage this code runs as (read at import time by app.py)."""
+    return _env("SHOP_STAGE", "local")
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The settings of this process, read once per container."""
+    st = stage()
+    prefix = f"shop-{st}"
+    region = _env("AWS_DEFAULT_REGION", _env("AWS_REGION", "us-east-1"))
+    pool_id = _env("USER_POOL_ID")
+    return Settings(
+        stage=st,
+        region=region,
+        auth_mode=_env("AUTH_MODE", "cognito"),
+        user_pool_id=pool_id,
+        user_pool_client_id=_env("USER_POOL_CLIENT_ID"),
+        jwks_url=_env(
+            "JWKS_URL",
+            f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json",
+        ),
+        auto_confirm=_env("AUTO_CONFIRM", "false").lower() == "true",
+        cursor_secret=_env("CURSOR_SECRET", "").encode(),
+        products_table=_env("PRODUCTS_TABLE", f"{prefix}-products"),
+        users_table=_env("USERS_TABLE", f"{prefix}-users"),
+        carts_table=_env("CARTS_TABLE", f"{prefix}-carts"),
+        orders_table=_env("ORDERS_TABLE", f"{prefix}-orders"),
+        idempotency_table=_env("IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
+        ledger_table=_env("LEDGER_TABLE", f"{prefix}-ledger"),
+        notifications_table=_env("NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
+        events_topic_arn=_env("EVENTS_TOPIC_ARN"),
+        images_bucket=_env("IMAGES_BUCKET", f"{prefix}-images"),
+        images_base_url=_env("IMAGES_BASE_URL"),
+        cors_origin=_env("CORS_ORIGIN", "http://127.0.0.1:8080"),
+        payment_provider=_env("PAYMENT_PROVIDER", "simulated"),
+        carrier=_env("CARRIER", "simulated"),
+        mailer=_env("MAILER", "recording"),
+        mail_sender=_env("MAIL_SENDER", "shop@example.com"),
+    )

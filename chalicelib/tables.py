@@ -1,0 +1,237 @@
+"""PynamoDB models: one table per aggregate, indexes chosen from the access patterns.
+
+See docs/data-model.md for the access-pattern table. Sparse index attributes (`listed`,
+`listedCategory`) exist only on active products, so archiving a product removes it from every list
+without touching the lists themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.config import settings
+
+_S = settings()
+PAY_PER_REQUEST = "PAY_PER_REQUEST"
+
+
+class _Meta:
+    region = _S.region
+    billing_mode = PAY_PER_REQUEST
+    # Fail fast and let the client retry with its Idempotency-Key rather than hold a Lambda open.
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 5
+    max_retry_attempts = 2
+
+
+class ActiveProductsIndex(GlobalSecondaryIndex["Product"]):
+    """Active products, newest first."""
+
+    class Meta:
+        index_name = "active-index"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class CategoryProductsIndex(GlobalSecondaryIndex["Product"]):
+    """Active products of one category, newest first."""
+
+    class Meta:
+        index_name = "category-index"
+        projection = AllProjection()
+
+    listed_category = UnicodeAttribute(hash_key=True, attr_name="listedCategory")
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class Product(Model):
+    """A catalog entry. Archived products keep their item so past orders still resolve."""
+
+    class Meta(_Meta):
+        table_name = _S.products_table
+
+    product_id = UnicodeAttribute(hash_key=True, attr_name="productId")
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    price_cents = NumberAttribute(attr_name="priceCents")
+    currency = UnicodeAttribute(default="USD")
+    category = UnicodeAttribute()
+    stock = NumberAttribute(default=0)
+    image_url = UnicodeAttribute(null=True, attr_name="imageUrl")
+    archived = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    sort_key = UnicodeAttribute(attr_name="sortKey")
+    listed = UnicodeAttribute(null=True)
+    listed_category = UnicodeAttribute(null=True, attr_name="listedCategory")
+
+    active_index = ActiveProductsIndex()
+    category_index = CategoryProductsIndex()
+
+
+class Address(MapAttribute[str, Any]):
+    """A postal address."""
+
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(null=True)
+    city = UnicodeAttribute()
+    postal_code = UnicodeAttribute(attr_name="postalCode")
+    country = UnicodeAttribute()
+
+
+class Profile(Model):
+    """A user's profile; the user id is the Cognito `sub`."""
+
+    class Meta(_Meta):
+        table_name = _S.users_table
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(null=True)
+    address = Address(null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+
+
+class Cart(Model):
+    """A user's cart: one item holding a map of product id to quantity."""
+
+    class Meta(_Meta):
+        table_name = _S.carts_table
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    lines = MapAttribute[str, Any](default=dict)
+    version = NumberAttribute(default=0)
+    updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
+
+
+class OrderLine(MapAttribute[str, Any]):
+    """One priced line of an order, frozen at checkout."""
+
+    product_id = UnicodeAttribute(attr_name="productId")
+    name = UnicodeAttribute()
+    quantity = NumberAttribute()
+    unit_price_cents = NumberAttribute(attr_name="unitPriceCents")
+    line_total_cents = NumberAttribute(attr_name="lineTotalCents")
+
+
+class HistoryEntry(MapAttribute[str, Any]):
+    """One status an order entered, and when."""
+
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class UserOrdersIndex(GlobalSecondaryIndex["Order"]):
+    """A user's orders, newest first."""
+
+    class Meta:
+        index_name = "user-index"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class StatusOrdersIndex(GlobalSecondaryIndex["Order"]):
+    """Orders in one status, newest first."""
+
+    class Meta:
+        index_name = "status-index"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class Order(Model):
+    """An order. Its stream (new and old images) is the outbox of the order's domain events."""
+
+    class Meta(_Meta):
+        table_name = _S.orders_table
+
+    order_id = UnicodeAttribute(hash_key=True, attr_name="orderId")
+    user_id = UnicodeAttribute(attr_name="userId")
+    status = UnicodeAttribute()
+    items = ListAttribute(of=OrderLine)
+    total_cents = NumberAttribute(attr_name="totalCents")
+    currency = UnicodeAttribute(default="USD")
+    shipping_address = Address(attr_name="shippingAddress")
+    payment_token = UnicodeAttribute(attr_name="paymentToken")
+    tracking_number = UnicodeAttribute(null=True, attr_name="trackingNumber")
+    history = ListAttribute(of=HistoryEntry)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    sort_key = UnicodeAttribute(attr_name="sortKey")
+
+    user_index = UserOrdersIndex()
+    status_index = StatusOrdersIndex()
+
+
+class IdempotencyRecord(Model):
+    """The first answer to an Idempotency-Key, kept 24 hours (DynamoDB TTL on `expiresAt`)."""
+
+    class Meta(_Meta):
+        table_name = _S.idempotency_table
+
+    key = UnicodeAttribute(hash_key=True, attr_name="idempotencyKey")
+    request_hash = UnicodeAttribute(attr_name="requestHash")
+    state = UnicodeAttribute()
+    locked_until = NumberAttribute(attr_name="lockedUntil")
+    status_code = NumberAttribute(null=True, attr_name="statusCode")
+    response = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(attr_name="expiresAt")
+
+
+class LedgerEntry(Model):
+    """A side effect done once per order and step (charge, refund, shipment, mail)."""
+
+    class Meta(_Meta):
+        table_name = _S.ledger_table
+
+    order_id = UnicodeAttribute(hash_key=True, attr_name="orderId")
+    entry = UnicodeAttribute(range_key=True)
+    reference = UnicodeAttribute(null=True)
+    detail = MapAttribute[str, Any](null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+
+
+class Notification(Model):
+    """A message sent to a user; the local mailer's outbox and the storefront's inbox."""
+
+    class Meta(_Meta):
+        table_name = _S.notifications_table
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+    order_id = UnicodeAttribute(attr_name="orderId")
+    type = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    email = UnicodeAttribute()
+    sent_at = UnicodeAttribute(attr_name="sentAt")
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    Product,
+    Profile,
+    Cart,
+    Order,
+    IdempotencyRecord,
+    LedgerEntry,
+    Notification,
+)
