@@ -1,0 +1,37 @@
+# The shop's commands. Each target creates .venv and installs what it needs on first use.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+
+.PHONY: help dev test lint fmt bench fuzz package deploy destroy clean
+
+help:
+	@echo "make dev      run the whole shop locally (API, async pipeline, storefront) on moto"
+	@echo "make test     lint, then run every test (unit, api, stack)"
+	@echo "make lint     ruff and mypy"
+	@echo "make bench    run the benchmarks and rewrite BENCHMARKS.md"
+	@echo "make fuzz     fuzz the running local stack with schemathesis"
+	@echo "make package  build the deployment zip and the merged SAM template"
+	@echo "make deploy STAGE=dev|prod   deploy to AWS;  make destroy STAGE=dev|prod   remove it"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
