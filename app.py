@@ -1,0 +1,212 @@
+"""The shop's HTTP API and event handlers: parse, call one use case, return."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+from chalice import (
+    Chalice,
+    CognitoUserPoolAuthorizer,
+    CORSConfig,
+    Response,
+)
+from chalice.app import Request
+
+from chalicelib import accounts, catalog, identity, profiles, schemas
+from chalicelib.config import settings
+from chalicelib.errors import ShopError
+from chalicelib.http import to_http_error
+from chalicelib.validation import parse_body, parse_choice, parse_limit
+
+app = Chalice(app_name="shop")
+SETTINGS = settings()
+LOCAL_AUTH = SETTINGS.auth_mode == "local"
+CORS = CORSConfig(
+    allow_origin=SETTINGS.cors_origin,
+    allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+    max_age=600,
+)
+# Deployed, API Gateway verifies the ID token; locally the middleware below does the same checks.
+AUTHORIZER = (
+    None
+    if LOCAL_AUTH
+    else CognitoUserPoolAuthorizer(
+        "shop-users", provider_arns=[os.environ.get("USER_POOL_ARN", "")]
+    )
+)
+PROTECTED: set[tuple[str, str]] = set()
+
+
+def route(
+    path: str, methods: tuple[str, ...] = ("GET",), *, auth: bool = False
+) -> Callable[[Callable[..., Any]], Any]:
+    """Register a view whose domain errors become the contract's HTTP errors."""
+
+    def decorate(view: Callable[..., Any]) -> Any:
+        @functools.wraps(view)
+        def handle(**params: Any) -> Any:
+            try:
+                return view(**params)
+            except Exception as exc:
+                http_error = to_http_error(exc)
+                if http_error is None:
+                    raise
+                raise http_error from None
+
+        if auth:
+            PROTECTED.update((path, method) for method in methods)
+        return app.route(
+            path, methods=list(methods), authorizer=AUTHORIZER if auth else None, cors=CORS
+        )(handle)
+
+    return decorate
+
+
+if LOCAL_AUTH:
+
+    @app.middleware("http")
+    def verify_tokens_locally(event: Any, get_response: Callable[[Any], Any]) -> Any:
+        """Check ID tokens on protected routes exactly where API Gateway would."""
+        from chalicelib import local_auth
+
+        if (event.context.get("resourcePath"), event.method) in PROTECTED:
+            try:
+                token = local_auth.bearer_token(event.headers.get("authorization"))
+                claims = local_auth.verify_id_token(token)
+            except ShopError as exc:
+                error = to_http_error(exc)
+                assert error is not None
+                return Response(
+                    body={"Code": type(error).__name__, "Message": str(exc)},
+                    status_code=error.STATUS_CODE,
+                    headers={"Access-Control-Allow-Origin": SETTINGS.cors_origin},
+                )
+            event.context["authorizer"] = {"claims": local_auth.as_gateway_claims(claims)}
+        return get_response(event)
+
+
+def request() -> Request:
+    """The request being handled."""
+    assert app.current_request is not None
+    return app.current_request
+
+
+def body(schema: schemas.Schema) -> dict[str, Any]:
+    """The current request's JSON body, checked against a schema."""
+    return parse_body(request().raw_body, schema)
+
+
+def query(name: str) -> str | None:
+    """One query parameter of the current request."""
+    params: dict[str, str] = request().query_params or {}
+    return params.get(name)
+
+
+def caller() -> identity.Caller:
+    """The authenticated caller of the current request."""
+    return identity.caller_from_context(request().context)
+
+
+def admin() -> identity.Caller:
+    """The caller, who must be an admin."""
+    return identity.require_admin(caller())
+
+
+def created(payload: dict[str, Any]) -> Response:
+    """A 201 answer."""
+    return Response(body=payload, status_code=201)
+
+
+def no_content() -> Response:
+    """A 204 answer."""
+    return Response(body="", status_code=204)
+
+
+@route("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+# --- identity -----------------------------------------------------------------------------------
+
+
+@route("/auth/register", ("POST",))
+def register() -> Response:
+    data = body(schemas.REGISTER)
+    return created(accounts.register(data["email"], data["password"], data["name"]))
+
+
+@route("/auth/confirm", ("POST",))
+def confirm() -> Response:
+    data = body(schemas.CONFIRM)
+    accounts.confirm(data["email"], data["code"])
+    return no_content()
+
+
+@route("/auth/login", ("POST",))
+def login() -> dict[str, Any]:
+    data = body(schemas.LOGIN)
+    return accounts.login(data["email"], data["password"])
+
+
+@route("/auth/refresh", ("POST",))
+def refresh() -> dict[str, Any]:
+    return accounts.refresh(body(schemas.REFRESH)["refreshToken"])
+
+
+@route("/me", auth=True)
+def get_me() -> dict[str, Any]:
+    return profiles.get_profile(caller())
+
+
+@route("/me", ("PATCH",), auth=True)
+def patch_me() -> dict[str, Any]:
+    return profiles.update_profile(caller(), body(schemas.PROFILE_PATCH))
+
+
+# --- catalog ------------------------------------------------------------------------------------
+
+
+@route("/products")
+def list_products() -> dict[str, Any]:
+    category = parse_choice("category", query("category"), schemas.CATEGORY_PATTERN)
+    return catalog.list_products(category, parse_limit(query("limit")), query("cursor"))
+
+
+@route("/products/{product_id}")
+def get_product(product_id: str) -> dict[str, Any]:
+    return catalog.get_product(product_id)
+
+
+@route("/products", ("POST",), auth=True)
+def create_product() -> Response:
+    admin()
+    return created(catalog.create_product(body(schemas.PRODUCT_CREATE)))
+
+
+@route("/products/{product_id}", ("PATCH",), auth=True)
+def patch_product(product_id: str) -> dict[str, Any]:
+    admin()
+    return catalog.update_product(product_id, body(schemas.PRODUCT_PATCH))
+
+
+@route("/products/{product_id}/stock", ("POST",), auth=True)
+def adjust_stock(product_id: str) -> dict[str, Any]:
+    admin()
+    return catalog.adjust_stock(product_id, body(schemas.STOCK_DELTA)["delta"])
+
+
+@route("/products/{product_id}", ("DELETE",), auth=True)
+def archive_product(product_id: str) -> Response:
+    admin()
+    catalog.archive_product(product_id)
+    return no_content()
+
+
+@route("/products/{product_id}/image", ("POST",), auth=True)
+def product_image(product_id: str) -> dict[str, Any]:
+    admin()
+    return catalog.image_upload(product_id, body(schemas.IMAGE_UPLOAD)["contentType"])

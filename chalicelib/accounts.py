@@ -1,0 +1,115 @@
+"""Sign-up, confirmation, login and refresh over Cognito's public APIs (no client secret)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import aws, profiles
+from chalicelib.config import settings
+from chalicelib.errors import AlreadyExists, InvalidInput, Throttled, Unauthenticated, Unavailable
+
+_THROTTLED = {
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "TooManyFailedAttemptsException",
+}
+_UNAVAILABLE = {"InternalErrorException", "ServiceUnavailableException"}
+
+
+def _cognito_error(exc: Any) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    message = exc.response.get("Error", {}).get("Message", code)
+    if code in _THROTTLED:
+        return Throttled("Too many attempts; try again later")
+    if code in _UNAVAILABLE:
+        return Unavailable("The identity service is unavailable")
+    if code == "UsernameExistsException":
+        return AlreadyExists("An account with this email already exists")
+    if code in {"InvalidPasswordException", "InvalidParameterException"}:
+        return InvalidInput(f"password: {message}" if "assword" in message else message)
+    if code in {"CodeMismatchException", "ExpiredCodeException"}:
+        return InvalidInput("code is wrong or has expired")
+    if code in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
+        return Unauthenticated(
+            "Confirm your email first"
+            if code == "UserNotConfirmedException"
+            else "Wrong email, password or token"
+        )
+    return exc  # type: ignore[no-any-return]
+
+
+def _call(operation: str, **params: Any) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    try:
+        return getattr(aws.client("cognito-idp"), operation)(**params)  # type: ignore[no-any-return]
+    except ClientError as exc:
+        raise _cognito_error(exc) from None
+
+
+def register(email: str, password: str, name: str) -> dict[str, Any]:
+    """Create a user (confirmed at once on the local stack) and their profile."""
+    s = settings()
+    email = email.lower()
+    answer = _call(
+        "sign_up",
+        ClientId=s.user_pool_client_id,
+        Username=email,
+        Password=password,
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": name}],
+    )
+    confirmed = bool(answer.get("UserConfirmed"))
+    if s.auto_confirm and not confirmed:
+        _call("admin_confirm_sign_up", UserPoolId=s.user_pool_id, Username=email)
+        confirmed = True
+    user_id = answer["UserSub"]
+    profiles.create_profile(user_id, email, name)
+    return {"userId": user_id, "email": email, "confirmed": confirmed}
+
+
+def confirm(email: str, code: str) -> None:
+    """Confirm a sign-up with the code Cognito e-mailed."""
+    _call(
+        "confirm_sign_up",
+        ClientId=settings().user_pool_client_id,
+        Username=email.lower(),
+        ConfirmationCode=code,
+    )
+
+
+def _tokens(answer: dict[str, Any]) -> dict[str, Any]:
+    result = answer.get("AuthenticationResult")
+    if not result:
+        raise Unauthenticated("This account needs a step the API does not support")
+    tokens = {
+        "idToken": result["IdToken"],
+        "accessToken": result["AccessToken"],
+        "expiresIn": int(result.get("ExpiresIn", 3600)),
+    }
+    if "RefreshToken" in result:
+        tokens["refreshToken"] = result["RefreshToken"]
+    return tokens
+
+
+def login(email: str, password: str) -> dict[str, Any]:
+    """Tokens for a correct email and password; Unauthenticated otherwise."""
+    answer = _call(
+        "initiate_auth",
+        ClientId=settings().user_pool_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email.lower(), "PASSWORD": password},
+    )
+    return _tokens(answer)
+
+
+def refresh(refresh_token: str) -> dict[str, Any]:
+    """New ID and access tokens for a valid refresh token."""
+    answer = _call(
+        "initiate_auth",
+        ClientId=settings().user_pool_client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": refresh_token},
+    )
+    tokens = _tokens(answer)
+    tokens.pop("refreshToken", None)
+    return tokens

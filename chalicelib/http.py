@@ -1,0 +1,94 @@
+"""The edge's error translation: domain and AWS errors to the contract's HTTP errors, in one map."""
+
+from __future__ import annotations
+
+from chalice import (
+    BadRequestError,
+    ChaliceViewError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    TooManyRequestsError,
+    UnauthorizedError,
+    UnprocessableEntityError,
+)
+
+from chalicelib import errors
+
+
+class RequestEntityTooLargeError(ChaliceViewError):
+    """413: the body is over the limit (Chalice has no such class; its name is the Code)."""
+
+    STATUS_CODE = 413
+
+
+class ServiceUnavailableError(ChaliceViewError):
+    """503: a dependency is throttling or down; safe to retry with the same Idempotency-Key."""
+
+    STATUS_CODE = 503
+
+
+# Order matters: the first class an error is an instance of wins.
+_DOMAIN_TO_HTTP: tuple[tuple[type[Exception], type[ChaliceViewError]], ...] = (
+    (errors.PayloadTooLarge, RequestEntityTooLargeError),
+    (errors.InvalidInput, BadRequestError),
+    (errors.Unauthenticated, UnauthorizedError),
+    (errors.Forbidden, ForbiddenError),
+    (errors.NotFound, NotFoundError),
+    (errors.IdempotencyMismatch, UnprocessableEntityError),
+    (errors.Conflict, ConflictError),
+    (errors.Throttled, TooManyRequestsError),
+    (errors.Unavailable, ServiceUnavailableError),
+)
+
+# AWS error codes that mean "a dependency is busy or down, retry later" rather than a bug.
+RETRYABLE_AWS_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "TransactionInProgressException",
+    }
+)
+
+
+def aws_error_code(exc: BaseException) -> str | None:
+    """The AWS error code behind a botocore or PynamoDB exception, if any."""
+    code = getattr(exc, "cause_response_code", None)
+    if code:
+        return str(code)
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def to_http_error(exc: BaseException) -> ChaliceViewError | None:
+    """The HTTP error for an exception, or None if it is a bug (and must stay a 500)."""
+    for domain, http in _DOMAIN_TO_HTTP:
+        if isinstance(exc, domain):
+            return http(str(exc))
+    code = aws_error_code(exc)
+    if code in RETRYABLE_AWS_CODES:
+        return ServiceUnavailableError("A dependency is busy; retry with the same Idempotency-Key")
+    if code == "TransactionCanceledException" or code == "TransactionConflictException":
+        return ConflictError("The request conflicted with a concurrent change; retry it")
+    if _is_connection_error(exc):
+        return ServiceUnavailableError("A dependency is unreachable; retry later")
+    return None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+    from botocore.exceptions import HTTPClientError
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BotoConnectionError | HTTPClientError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

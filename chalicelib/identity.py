@@ -1,0 +1,63 @@
+"""Who is calling: one place that turns the authorizer's claims into a Caller.
+
+Deployed, API Gateway's Cognito authorizer verifies the ID token and passes its claims in
+`requestContext.authorizer.claims` (with `cognito:groups` flattened to a string). Locally,
+`local_auth.py` verifies the token the same way and puts the claims in the same place.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.errors import Forbidden, Unauthenticated
+
+ADMIN_GROUP = "admin"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user making a request."""
+
+    user_id: str
+    email: str
+    is_admin: bool
+
+
+def parse_groups(value: Any) -> frozenset[str]:
+    """The `cognito:groups` claim as a set, whether a list, a JSON string or "[a b]"."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, list | tuple):
+        return frozenset(str(v) for v in value)
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+            if isinstance(parsed, list):
+                return frozenset(str(v) for v in parsed)
+        except ValueError:
+            text = text[1:-1] if text.endswith("]") else text[1:]
+    return frozenset(part for part in text.replace(",", " ").split() if part)
+
+
+def caller_from_context(context: dict[str, Any] | None) -> Caller:
+    """The Caller described by a request context; Unauthenticated if it has no claims."""
+    authorizer = (context or {}).get("authorizer") or {}
+    claims = authorizer.get("claims") or {}
+    user_id = claims.get("sub")
+    if not isinstance(user_id, str) or not user_id:
+        raise Unauthenticated("A valid ID token is required")
+    return Caller(
+        user_id=user_id,
+        email=str(claims.get("email", "")),
+        is_admin=ADMIN_GROUP in parse_groups(claims.get("cognito:groups")),
+    )
+
+
+def require_admin(caller: Caller) -> Caller:
+    """The caller, if an admin; Forbidden otherwise."""
+    if not caller.is_admin:
+        raise Forbidden("This action needs the admin role")
+    return caller

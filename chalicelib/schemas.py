@@ -1,0 +1,154 @@
+"""JSON Schemas of every request body, per the contract's limits.
+
+They are the single definition of what a request may contain: `validation.py` compiles them to check
+requests, and the OpenAPI document publishes them as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+CATEGORY_PATTERN = r"^[a-z0-9-]{1,64}$"
+NON_BLANK = r"\S"
+PRODUCT_STATUSES = ("image/png", "image/jpeg", "image/webp")
+ORDER_STATUSES = (
+    "PENDING",
+    "CONFIRMED",
+    "FULFILLED",
+    "DELIVERED",
+    "CANCELLED",
+    "PAYMENT_FAILED",
+)
+
+
+def _obj(properties: Schema, required: tuple[str, ...] = (), **extra: Any) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+def _text(max_length: int, min_length: int = 1) -> Schema:
+    schema: Schema = {"type": "string", "minLength": min_length, "maxLength": max_length}
+    if min_length:
+        schema["pattern"] = NON_BLANK
+    return schema
+
+
+def _int(minimum: int, maximum: int) -> Schema:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
+EMAIL: Schema = {
+    "type": "string",
+    "maxLength": 254,
+    "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+}
+PASSWORD: Schema = {"type": "string", "minLength": 1, "maxLength": 256}
+NAME: Schema = _text(200)
+DESCRIPTION: Schema = _text(4000, min_length=0)
+PRICE_CENTS: Schema = _int(0, 100_000_000)
+STOCK: Schema = _int(0, 1_000_000)
+CATEGORY: Schema = {"type": "string", "pattern": CATEGORY_PATTERN}
+CURRENCY: Schema = {"type": "string", "pattern": r"^[A-Z]{3}$"}
+IMAGE_URL: Schema = {
+    "type": ["string", "null"],
+    "maxLength": 2048,
+    "pattern": r"^https?://[^\s]+$",
+}
+PRODUCT_ID: Schema = {"type": "string", "minLength": 1, "maxLength": 64}
+QUANTITY: Schema = _int(1, 99)
+
+ADDRESS: Schema = _obj(
+    {
+        "line1": _text(200),
+        "line2": {"type": ["string", "null"], "maxLength": 200},
+        "city": _text(100),
+        "postalCode": _text(20),
+        "country": {"type": "string", "pattern": r"^[A-Z]{2}$"},
+    },
+    ("line1", "city", "postalCode", "country"),
+)
+
+REGISTER = _obj({"email": EMAIL, "password": PASSWORD, "name": NAME}, ("email", "password", "name"))
+CONFIRM = _obj(
+    {"email": EMAIL, "code": {"type": "string", "minLength": 1, "maxLength": 16}},
+    ("email", "code"),
+)
+LOGIN = _obj({"email": EMAIL, "password": PASSWORD}, ("email", "password"))
+REFRESH = _obj(
+    {"refreshToken": {"type": "string", "minLength": 1, "maxLength": 8192}}, ("refreshToken",)
+)
+PROFILE_PATCH = _obj(
+    {
+        "name": NAME,
+        "phone": {"type": ["string", "null"], "pattern": r"^\+?[0-9 ()-]{3,32}$"},
+        "address": {"anyOf": [ADDRESS, {"type": "null"}]},
+    },
+    minProperties=1,
+)
+
+PRODUCT_CREATE = _obj(
+    {
+        "name": NAME,
+        "description": DESCRIPTION,
+        "priceCents": PRICE_CENTS,
+        "currency": CURRENCY,
+        "category": CATEGORY,
+        "stock": STOCK,
+        "imageUrl": IMAGE_URL,
+    },
+    ("name", "priceCents", "category"),
+)
+PRODUCT_PATCH = _obj(
+    {
+        "name": NAME,
+        "description": DESCRIPTION,
+        "priceCents": PRICE_CENTS,
+        "category": CATEGORY,
+        "imageUrl": IMAGE_URL,
+    },
+    minProperties=1,
+)
+STOCK_DELTA = _obj({"delta": {**_int(-1_000_000, 1_000_000), "not": {"const": 0}}}, ("delta",))
+IMAGE_UPLOAD = _obj({"contentType": {"enum": list(PRODUCT_STATUSES)}}, ("contentType",))
+
+CART_ITEM = _obj({"quantity": QUANTITY}, ("quantity",))
+ORDER_LINE = _obj({"productId": PRODUCT_ID, "quantity": QUANTITY}, ("productId", "quantity"))
+ORDER_CREATE = _obj(
+    {
+        "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": ORDER_LINE},
+        "shippingAddress": ADDRESS,
+        "paymentToken": {"type": "string", "pattern": r"^tok_[A-Za-z0-9_]{1,60}$"},
+    },
+    ("shippingAddress", "paymentToken"),
+)
+ORDER_STATUS_PATCH = _obj({"status": {"enum": list(ORDER_STATUSES)}}, ("status",))
+
+# Fields a client may read but never write; naming them gives a clearer 400 than "unknown field".
+READ_ONLY_FIELDS = frozenset(
+    {
+        "productId",
+        "userId",
+        "orderId",
+        "status",
+        "totalCents",
+        "lineTotalCents",
+        "unitPriceCents",
+        "createdAt",
+        "updatedAt",
+        "isAdmin",
+        "email",
+        "history",
+        "trackingNumber",
+        "stock",
+        "currency",
+        "priceCents",
+        "archived",
+    }
+)

@@ -1,0 +1,35 @@
+"""Count the AWS API calls a block of code makes, by service and operation."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.client
+
+
+class CallLog(Counter[tuple[str, str]]):
+    """Calls seen, keyed by (service, operation), e.g. ("dynamodb", "Query")."""
+
+    def service(self, name: str) -> Counter[str]:
+        """The operations of one service and how often each ran."""
+        return Counter({op: n for (svc, op), n in self.items() if svc == name})
+
+
+@contextlib.contextmanager
+def count_aws_calls() -> Iterator[CallLog]:
+    """Record every botocore API call made inside the block (PynamoDB's included)."""
+    log = CallLog()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation_name: str, api_params: Any) -> Any:
+        log[(self.meta.service_model.service_name, operation_name)] += 1
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    try:
+        yield log
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
