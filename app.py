@@ -101,8 +101,8 @@ def body(schema: schemas.Schema) -> dict[str, Any]:
 
 def query(name: str) -> str | None:
     """One query parameter of the current request."""
-    params: dict[str, str] = request().query_params or {}
-    return params.get(name)
+    params = request().query_params
+    return None if params is None else params.get(name)
 
 
 def caller() -> identity.Caller:
