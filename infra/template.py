@@ -1,0 +1,111 @@
+"""The shop's CloudFormation template: every AWS resource besides the Lambdas and the API.
+
+Chalice deploys the functions, the API and the event source mappings; this stack holds what they
+use.
+Every output is named after the environment variable the app reads (`UserPoolId` -> USER_POOL_ID).
+
+    python -m infra.template > infra/shop.template.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+from infra import database, identity, messaging, storage
+from infra.cfn import Json, equals, not_, ref
+
+STAGES = ("local", "dev", "prod")
+# Queue handlers run with the Lambda timeout of .chalice/config.json; SQS wants 6 times it.
+HANDLER_TIMEOUT_SECONDS = 10
+DEFAULT_VISIBILITY_TIMEOUT = 6 * HANDLER_TIMEOUT_SECONDS
+
+PARAMETERS: Json = {
+    "Stage": {
+        "Type": "String",
+        "AllowedValues": list(STAGES),
+        "Default": "dev",
+        "Description": "The Chalice stage; every resource is named shop-<Stage>-<name>.",
+    },
+    "QueueVisibilityTimeout": {
+        "Type": "Number",
+        "Default": DEFAULT_VISIBILITY_TIMEOUT,
+        "MinValue": 1,
+        "MaxValue": 43200,
+        "Description": (
+            "Seconds a received message stays hidden. Deployed stages keep at least 6 x the "
+            f"handlers' {HANDLER_TIMEOUT_SECONDS} s Lambda timeout; the local stack uses 2 so "
+            "retries are quick."
+        ),
+    },
+    "CorsOrigin": {
+        "Type": "String",
+        "Default": "",
+        "Description": "The storefront's origin; empty means the website bucket's URL.",
+    },
+    "AlarmTopicArn": {
+        "Type": "String",
+        "Default": "",
+        "Description": "An SNS topic told when a dead-letter queue fills; empty for none.",
+    },
+}
+
+CONDITIONS: Json = {
+    "IsProd": equals(ref("Stage"), "prod"),
+    "HasCorsOrigin": not_(equals(ref("CorsOrigin"), "")),
+    "HasAlarmTopic": not_(equals(ref("AlarmTopicArn"), "")),
+}
+
+_SECTIONS = (identity, database, messaging, storage)
+
+
+def build_template() -> Json:
+    """The whole CloudFormation template as a dict."""
+    resources: Json = {}
+    outputs: Json = {}
+    for section in _SECTIONS:
+        resources.update(section.resources())
+        outputs.update(section.outputs())
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "The shop: tables, events, users and buckets (Chalice deploys the code).",
+        "Parameters": PARAMETERS,
+        "Conditions": CONDITIONS,
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def env_name(output_key: str) -> str:
+    """The environment variable an output sets: `ImagesBaseUrl` -> `IMAGES_BASE_URL`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", output_key).upper()
+
+
+def env_from_outputs(outputs: dict[str, str]) -> dict[str, str]:
+    """The app's environment from a stack's outputs, keyed by variable name."""
+    return {env_name(key): value for key, value in outputs.items()}
+
+
+def to_json(template: Json) -> str:
+    """The template as stable, reviewable JSON."""
+    return json.dumps(template, indent=2) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the template's JSON to stdout or to --out."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="write here instead of stdout")
+    args = parser.parse_args(argv)
+    text = to_json(build_template())
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
