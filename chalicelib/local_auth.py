@@ -23,7 +23,7 @@ def bearer_token(header: str | None) -> str:
     parts = header.strip().split()
     if len(parts) == 2 and parts[0].lower() == "bearer":
         return parts[1]
-    if len(parts) == 1:
+    if len(parts) == 1 and parts[0].lower() != "bearer":
         return parts[0]
     raise Unauthenticated("Malformed Authorization header")
 
