@@ -1,0 +1,75 @@
+// The shop's endpoints (see /work/shared/API.md). Authorized calls send the ID token, refresh it
+// when it is about to expire, and on a 401 refresh once and retry once.
+import { request, ApiError } from "./http.js";
+import { validIdToken, refresh, logout, isLoggedIn } from "./session.js";
+
+export { ApiError };
+
+async function authed(method, path, opts = {}) {
+  const token = await validIdToken();
+  try {
+    return await request(method, path, { ...opts, token });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || !isLoggedIn()) throw err;
+    const fresh = await refresh(); // throws (and logs out) when the refresh token is no good
+    try {
+      return await request(method, path, { ...opts, token: fresh });
+    } catch (again) {
+      if (again instanceof ApiError && again.status === 401) {
+        logout("expired");
+        throw new ApiError(401, "UnauthorizedError", "Your session has ended. Please log in again.");
+      }
+      throw again;
+    }
+  }
+}
+
+const enc = encodeURIComponent;
+const page = ({ limit, cursor } = {}) => ({ limit, cursor });
+
+// Profile
+export const getMe = (opts) => authed("GET", "/me", opts);
+export const updateMe = (patch) => authed("PATCH", "/me", { body: patch });
+export const listNotifications = ({ limit, cursor, signal } = {}) =>
+  authed("GET", "/me/notifications", { query: page({ limit, cursor }), signal });
+
+// Catalog
+export const listProducts = ({ category, limit, cursor, signal } = {}) =>
+  request("GET", "/products", { query: { category, ...page({ limit, cursor }) }, signal });
+export const getProduct = (productId, { signal } = {}) => request("GET", `/products/${enc(productId)}`, { signal });
+export const createProduct = (body) => authed("POST", "/products", { body });
+export const updateProduct = (productId, patch) => authed("PATCH", `/products/${enc(productId)}`, { body: patch });
+export const adjustStock = (productId, delta) => authed("POST", `/products/${enc(productId)}/stock`, { body: { delta } });
+export const archiveProduct = (productId) => authed("DELETE", `/products/${enc(productId)}`);
+export const requestImageUpload = (productId, contentType) =>
+  authed("POST", `/products/${enc(productId)}/image`, { body: { contentType } });
+
+/** PUT the file to the presigned S3 URL (no Authorization header: the URL carries the signature). */
+export async function uploadToPresignedUrl(uploadUrl, file) {
+  let response;
+  try {
+    response = await fetch(uploadUrl, { method: "PUT", headers: { "Content-Type": file.type }, body: file });
+  } catch {
+    throw new ApiError(0, "NetworkError", "The image upload could not reach the storage service.");
+  }
+  if (!response.ok) throw new ApiError(response.status, "UploadError", `The image upload failed (${response.status}).`);
+}
+
+// Cart
+export const getCart = (opts) => authed("GET", "/cart", opts);
+export const setCartItem = (productId, quantity) =>
+  authed("PUT", `/cart/items/${enc(productId)}`, { body: { quantity } });
+export const removeCartItem = (productId) => authed("DELETE", `/cart/items/${enc(productId)}`);
+export const clearCart = () => authed("DELETE", "/cart");
+
+// Orders
+export const placeOrder = (body, idempotencyKey) =>
+  authed("POST", "/orders", { body, headers: { "Idempotency-Key": idempotencyKey } });
+export const listOrders = ({ limit, cursor, signal } = {}) => authed("GET", "/orders", { query: page({ limit, cursor }), signal });
+export const getOrder = (orderId, { signal } = {}) => authed("GET", `/orders/${enc(orderId)}`, { signal });
+export const cancelOrder = (orderId) => authed("POST", `/orders/${enc(orderId)}/cancel`);
+
+// Admin
+export const listOrdersByStatus = ({ status, limit, cursor, signal } = {}) =>
+  authed("GET", "/admin/orders", { query: { status, ...page({ limit, cursor }) }, signal });
+export const setOrderStatus = (orderId, status) => authed("PATCH", `/admin/orders/${enc(orderId)}`, { body: { status } });

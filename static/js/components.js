@@ -1,0 +1,159 @@
+// Pieces several pages share: product images, status badges, add-to-cart, load-more lists.
+import { h } from "./dom.js";
+import { statusLabel } from "./format.js";
+import { isLoggedIn } from "./session.js";
+import { addToCart, MAX_QUANTITY } from "./cart-state.js";
+import { notify, notifyError, flash } from "./messages.js";
+import { navigate, withQuery, currentPath } from "./router.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+function placeholderIcon() {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("fill", "none");
+  svg.setAttribute("stroke", "currentColor");
+  svg.setAttribute("stroke-width", "1.5");
+  const path = document.createElementNS(SVG_NS, "path");
+  path.setAttribute("d", "M4 5h16v14H4zM4 15l4.5-4.5 4 4L15 12l5 5M15.5 8.5h.01");
+  path.setAttribute("stroke-linecap", "round");
+  path.setAttribute("stroke-linejoin", "round");
+  svg.append(path);
+  return svg;
+}
+
+function placeholder(name) {
+  const initial = (String(name || "").trim()[0] || "").toUpperCase();
+  return h(
+    "div",
+    { class: "placeholder", testid: "product-image-placeholder", role: "img", "aria-label": `${name || "Product"}: no image yet` },
+    initial ? h("span", { class: "placeholder-initial", "aria-hidden": "true" }, initial) : placeholderIcon(),
+    h("span", { class: "placeholder-text", "aria-hidden": "true" }, "No image yet"),
+  );
+}
+
+/** The product's image, or a neat placeholder when imageUrl is null or the image fails to load. */
+export function productImage(product, { eager = false } = {}) {
+  const box = h("div", { class: "media" });
+  if (product.imageUrl) {
+    const img = h("img", {
+      src: product.imageUrl,
+      alt: product.name || "Product image",
+      loading: eager ? "eager" : "lazy",
+      decoding: "async",
+      testid: "product-image",
+    });
+    img.addEventListener("error", () => img.replaceWith(placeholder(product.name)), { once: true });
+    box.append(img);
+  } else {
+    box.append(placeholder(product.name));
+  }
+  return box;
+}
+
+export function statusBadge(status, { large = false, testid = "order-status" } = {}) {
+  return h(
+    "span",
+    { class: `status status-${status}${large ? " status-large" : ""}`, testid, dataset: { status } },
+    statusLabel(status),
+  );
+}
+
+export function stockNote(stock) {
+  if (typeof stock !== "number") return null;
+  if (stock <= 0) return h("span", { class: "stock-out", testid: "product-stock", dataset: { stock: "0" } }, "Out of stock");
+  if (stock <= 5) return h("span", { class: "stock-low", testid: "product-stock", dataset: { stock } }, `Only ${stock} left`);
+  return h("span", { class: "stock-ok", testid: "product-stock", dataset: { stock } }, "In stock");
+}
+
+/** An "Add to cart" button; signed-out shoppers are sent to log in first. */
+export function addToCartButton(product, { quantity = () => 1, className = "btn btn-block" } = {}) {
+  const soldOut = typeof product.stock === "number" && product.stock <= 0;
+  const button = h(
+    "button",
+    {
+      type: "button",
+      class: className,
+      testid: "add-to-cart",
+      dataset: { productId: product.productId },
+      disabled: soldOut,
+      "aria-label": soldOut ? `${product.name} is out of stock` : `Add ${product.name} to cart`,
+    },
+    soldOut ? "Out of stock" : "Add to cart",
+  );
+  button.addEventListener("click", async () => {
+    if (!isLoggedIn()) {
+      flash("Log in to add items to your cart.", "info");
+      navigate(withQuery("/login", { next: currentPath() }));
+      return;
+    }
+    const qty = Math.max(1, Math.min(MAX_QUANTITY, Number(quantity()) || 1));
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    try {
+      await addToCart(product.productId, qty);
+      notify(`Added ${qty > 1 ? `${qty} × ` : ""}${product.name} to your cart.`, "success");
+    } catch (err) {
+      notifyError(err);
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  });
+  return button;
+}
+
+/**
+ * A list that pages with nextCursor: fetchPage(cursor) -> {items, nextCursor}; renderItem(item) -> element.
+ * Returns {element, reload}. The "Load more" button has data-testid="load-more".
+ */
+export function pagedList({ fetchPage, renderItem, listTag = "ul", listClass, listTestid, empty, signal }) {
+  const list = h(listTag, { class: listClass, testid: listTestid, "aria-busy": "true" });
+  const footer = h("div", { class: "list-footer" });
+  const status = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+  const element = h("div", {}, list, footer, status);
+  let cursor = null;
+  let count = 0;
+
+  const more = h("button", { type: "button", class: "btn btn-secondary", testid: "load-more" }, "Load more");
+  more.addEventListener("click", () => load());
+
+  async function load(reset = false) {
+    if (reset) {
+      cursor = null;
+      count = 0;
+      list.replaceChildren();
+    }
+    footer.replaceChildren(h("p", { class: "loading", testid: "loading" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading…"));
+    list.setAttribute("aria-busy", "true");
+    try {
+      const page = await fetchPage(cursor, { signal });
+      const items = (page && page.items) || [];
+      const firstNew = items.length ? count : -1;
+      for (const item of items) list.append(renderItem(item));
+      count += items.length;
+      cursor = (page && page.nextCursor) || null;
+      footer.replaceChildren();
+      if (!count && empty) footer.append(empty());
+      if (cursor) footer.append(more);
+      if (!reset && firstNew > 0) {
+        status.textContent = `${items.length} more loaded.`;
+        // Move focus to the first new item so keyboard users continue where they were.
+        const target = list.children[firstNew] && list.children[firstNew].querySelector("a, button");
+        if (target) target.focus();
+      }
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      footer.replaceChildren(
+        h("button", { type: "button", class: "btn btn-secondary", testid: "load-more", onclick: () => load() }, "Try again"),
+      );
+      notifyError(err);
+    } finally {
+      list.setAttribute("aria-busy", "false");
+    }
+  }
+
+  return { element, load: () => load(true), items: () => list.children.length };
+}

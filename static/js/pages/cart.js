@@ -1,0 +1,140 @@
+// The cart: GET /cart, PUT/DELETE /cart/items/{productId}, DELETE /cart.
+import { h, pageHeader, nextId, confirmButton, loading } from "../dom.js";
+import { formatMoney } from "../format.js";
+import { loadCart, setQuantity, removeLine, emptyCart, MAX_QUANTITY } from "../cart-state.js";
+import { subscribe, getState } from "../store.js";
+import { notify, notifyError } from "../messages.js";
+
+function line(item, currency) {
+  const qtyId = nextId("qty");
+  const qty = h("input", {
+    id: qtyId,
+    type: "number",
+    min: 1,
+    max: MAX_QUANTITY,
+    step: 1,
+    inputmode: "numeric",
+    class: "qty-input",
+    testid: "cart-item-quantity",
+    value: item.quantity,
+  });
+  const update = h("button", { type: "submit", class: "btn btn-secondary btn-small", testid: "cart-item-update" }, "Update");
+  const remove = h("button", {
+    type: "button",
+    class: "btn btn-ghost btn-small",
+    testid: "cart-item-remove",
+    "aria-label": `Remove ${item.name} from the cart`,
+  }, "Remove");
+  const form = h(
+    "form",
+    { class: "line-controls", "aria-label": `Quantity of ${item.name}` },
+    h("label", { for: qtyId, class: "small" }, "Quantity"),
+    qty,
+    update,
+    remove,
+  );
+  const setBusy = (on) => [qty, update, remove].forEach((el) => (el.disabled = on));
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const n = Number(qty.value);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_QUANTITY) {
+      notify(`Quantity must be a whole number from 1 to ${MAX_QUANTITY}.`, "error");
+      qty.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      if (n === 0) await removeLine(item.productId);
+      else await setQuantity(item.productId, n);
+      notify(n === 0 ? `Removed ${item.name}.` : `Updated ${item.name}.`, "success");
+    } catch (err) {
+      notifyError(err);
+      qty.value = item.quantity;
+      setBusy(false);
+    }
+  });
+  remove.addEventListener("click", async () => {
+    setBusy(true);
+    try {
+      await removeLine(item.productId);
+      notify(`Removed ${item.name} from your cart.`, "success");
+    } catch (err) {
+      notifyError(err);
+      setBusy(false);
+    }
+  });
+
+  return h(
+    "li",
+    { class: "cart-line", testid: "cart-item", dataset: { productId: item.productId } },
+    h("div", {},
+      h("a", { href: `#/products/${encodeURIComponent(item.productId)}`, testid: "cart-item-name" }, item.name),
+      h("div", { class: "small muted" }, `${formatMoney(item.unitPriceCents, currency)} each`)),
+    form,
+    h("div", { class: "line-total", testid: "cart-item-total", dataset: { cents: item.lineTotalCents } }, formatMoney(item.lineTotalCents, currency)),
+  );
+}
+
+function renderCart(holder, cart) {
+  const items = (cart && cart.items) || [];
+  const currency = (cart && cart.currency) || "USD";
+  if (!items.length) {
+    holder.replaceChildren(
+      h("div", { class: "empty", testid: "cart-empty" }, h("p", {}, "Your cart is empty."), h("a", { class: "btn", href: "#/" }, "Browse the catalog")),
+    );
+    return;
+  }
+  holder.replaceChildren(
+    h("div", { class: "grid-2" },
+      h("section", { class: "card", "aria-labelledby": "cart-lines-title" },
+        h("h2", { id: "cart-lines-title" }, "Items"),
+        h("ul", { class: "cart-lines", testid: "cart-items" }, items.map((item) => line(item, currency)))),
+      h("aside", { class: "card", "aria-labelledby": "cart-summary-title" },
+        h("h2", { id: "cart-summary-title" }, "Summary"),
+        h("div", { class: "summary-row" }, h("span", {}, "Items"), h("span", {}, String(items.reduce((n, l) => n + l.quantity, 0)))),
+        h("div", { class: "summary-row summary-total" }, h("span", {}, "Total"),
+          h("span", { testid: "cart-total", dataset: { cents: cart.totalCents } }, formatMoney(cart.totalCents, currency))),
+        h("p", { class: "small muted" }, "Prices come from the catalog and are checked again at checkout."),
+        h("div", { class: "stack" },
+          h("a", { class: "btn btn-block", href: "#/checkout", testid: "checkout-link" }, "Go to checkout"),
+          confirmButton({
+            label: "Empty cart",
+            confirmLabel: "Yes, empty it",
+            testid: "cart-clear",
+            className: "btn btn-secondary btn-block",
+            onConfirm: async () => {
+              try {
+                await emptyCart();
+                notify("Your cart is empty now.", "success");
+              } catch (err) {
+                notifyError(err);
+              }
+            },
+          }))),
+    ),
+  );
+}
+
+export async function render({ view, signal }) {
+  const holder = h("div", { testid: "cart" }, loading());
+  view.append(pageHeader("Your cart"), holder);
+  await loadCart();
+  renderCart(holder, getState().cart);
+  // Any change of the cart (update, remove, empty) re-renders the page until we leave it.
+  let last = getState().cart;
+  const stop = subscribe(() => {
+    const cart = getState().cart;
+    if (cart === last || !cart) return;
+    last = cart;
+    // Keep focus on the same control of the same line when it is still there.
+    const active = document.activeElement;
+    const testid = active && active.dataset ? active.dataset.testid : null;
+    const row = active && active.closest ? active.closest("[data-product-id]") : null;
+    renderCart(holder, cart);
+    const scope = row ? holder.querySelector(`[data-product-id="${CSS.escape(row.dataset.productId)}"]`) : holder;
+    const again = scope && testid ? scope.querySelector(`[data-testid="${testid}"]`) : null;
+    (again || view.querySelector("h1")).focus();
+  });
+  signal.addEventListener("abort", stop, { once: true });
+}

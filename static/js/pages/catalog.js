@@ -1,0 +1,154 @@
+// The catalog: GET /products?category=&limit=&cursor=, a category filter and "Load more".
+import { h, pageHeader, nextId } from "../dom.js";
+import { formatMoney } from "../format.js";
+import * as api from "../api.js";
+import { navigate, withQuery } from "../router.js";
+import { productImage, addToCartButton, stockNote, pagedList } from "../components.js";
+
+const PAGE_SIZE = 12;
+const CATEGORY_KEY = "shop.categories";
+const CATEGORY_RE = /^[a-z0-9-]{1,64}$/;
+
+function knownCategories() {
+  try {
+    const list = JSON.parse(localStorage.getItem(CATEGORY_KEY) || "[]");
+    return Array.isArray(list) ? list.filter((c) => CATEGORY_RE.test(c)) : [];
+  } catch {
+    return [];
+  }
+}
+
+function rememberCategories(products) {
+  const set = new Set(knownCategories());
+  const before = set.size;
+  for (const p of products) if (p.category && CATEGORY_RE.test(p.category)) set.add(p.category);
+  if (set.size !== before) localStorage.setItem(CATEGORY_KEY, JSON.stringify([...set].sort().slice(0, 100)));
+  return set.size !== before;
+}
+
+/** "Home & Garden" -> "home-garden": the shape categories have in the API. */
+export function normalizeCategory(text) {
+  return String(text || "")
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 64);
+}
+
+export function productCard(product) {
+  const href = `#/products/${encodeURIComponent(product.productId)}`;
+  return h(
+    "li",
+    { class: "product-card", testid: "product-card", dataset: { productId: product.productId, category: product.category } },
+    h("a", { href, tabindex: "-1", "aria-hidden": "true" }, productImage(product)),
+    h(
+      "div",
+      { class: "card-body" },
+      h("h2", {}, h("a", { href, testid: "product-link" }, h("span", { testid: "product-name" }, product.name))),
+      h(
+        "div",
+        { class: "btn-row" },
+        h("a", { class: "tag", href: `#${withQuery("/", { category: product.category })}`, testid: "product-category" }, product.category),
+        stockNote(product.stock),
+      ),
+      h("p", { class: "price", testid: "product-price", dataset: { cents: product.priceCents } }, formatMoney(product.priceCents, product.currency)),
+      h("div", { class: "card-actions" }, addToCartButton(product)),
+    ),
+  );
+}
+
+function chipRow(active, onPick) {
+  const cats = knownCategories();
+  if (!cats.length) return h("div", { class: "chips-holder" });
+  const chip = (value, label) =>
+    h("li", {}, h("button", {
+      type: "button",
+      class: "chip",
+      testid: "category-chip",
+      dataset: { category: value },
+      "aria-pressed": String(active === value),
+      onclick: () => onPick(value),
+    }, label));
+  return h(
+    "div",
+    { class: "chips-holder" },
+    h("ul", { class: "chips", "aria-label": "Categories" }, chip("", "All"), cats.map((c) => chip(c, c))),
+  );
+}
+
+export async function render({ view, query, signal }) {
+  const category = normalizeCategory(query.category);
+  const pick = (value) => navigate(withQuery("/", { category: value }));
+
+  const inputId = nextId("category");
+  const listId = `${inputId}-list`;
+  const input = h("input", {
+    id: inputId,
+    name: "category",
+    type: "search",
+    list: listId,
+    placeholder: "e.g. books",
+    autocomplete: "off",
+    testid: "category-filter",
+    "aria-describedby": `${inputId}-hint`,
+  });
+  input.value = category;
+  const datalist = h("datalist", { id: listId }, knownCategories().map((c) => h("option", { value: c })));
+  const form = h(
+    "form",
+    { class: "toolbar", role: "search", testid: "category-filter-form", "aria-label": "Filter products" },
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: inputId }, "Category"),
+      input,
+      datalist,
+      h("span", { class: "hint", id: `${inputId}-hint` }, "Lowercase letters, digits and dashes."),
+    ),
+    h("button", { type: "submit", class: "btn", testid: "category-filter-apply" }, "Filter"),
+    category ? h("button", { type: "button", class: "btn btn-secondary", testid: "category-filter-clear", onclick: () => pick("") }, "Show all") : null,
+  );
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    pick(normalizeCategory(input.value));
+  });
+
+  let chips = chipRow(category, pick);
+  const list = pagedList({
+    signal,
+    listClass: "product-grid",
+    listTestid: "product-list",
+    fetchPage: async (cursor, opts) => {
+      const page = await api.listProducts({ category: category || undefined, limit: PAGE_SIZE, cursor, ...opts });
+      if (rememberCategories(page.items || []) && chips.isConnected) {
+        const fresh = chipRow(category, pick);
+        chips.replaceWith(fresh);
+        chips = fresh;
+        datalist.replaceChildren(...knownCategories().map((c) => h("option", { value: c })));
+      }
+      return page;
+    },
+    renderItem: productCard,
+    empty: () =>
+      h(
+        "div",
+        { class: "empty", testid: "empty-state" },
+        h("p", {}, category ? `No products in “${category}” yet.` : "No products yet."),
+        category ? h("a", { class: "btn btn-secondary", href: "#/" }, "Show all products") : null,
+      ),
+  });
+
+  view.append(
+    h(
+      "section",
+      { testid: "catalog", "aria-labelledby": "catalog-title" },
+      pageHeader(category ? `Catalog: ${category}` : "Catalog", "Fresh arrivals first."),
+      form,
+      chips,
+      list.element,
+    ),
+  );
+  view.querySelector("h1").id = "catalog-title";
+  await list.load();
+}

@@ -1,0 +1,152 @@
+// Checkout: the shipping address and a test payment token, then POST /orders with an Idempotency-Key.
+import { h, field, pageHeader, loading } from "../dom.js";
+import { formatMoney } from "../format.js";
+import * as api from "../api.js";
+import { loadCart, forgetCart } from "../cart-state.js";
+import { ensureMe } from "../me-state.js";
+import { navigate } from "../router.js";
+import { notify, notifyError, flash } from "../messages.js";
+
+export const PAYMENT_TOKENS = [
+  { value: "tok_visa", label: "Test card: approved (tok_visa)" },
+  { value: "tok_decline", label: "Test card: declined (tok_decline)" },
+  { value: "tok_error", label: "Test card: provider error (tok_error)" },
+];
+
+/** A random UUID; crypto.randomUUID needs a secure context (an S3 website is plain http). */
+export function newIdempotencyKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const b = window.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Worth retrying with the same key: no answer, throttled, unavailable, or the same key still in flight. */
+function retryable(err) {
+  if (!err || err.name !== "ApiError") return false;
+  if (err.status === 0 || err.status === 429 || err.status >= 500) return true;
+  return err.status === 409 && /idempotency|in flight|in progress|still running/i.test(err.message || "");
+}
+
+/** The address fields, shared with the profile page. prefix names the data-testids ("shipping" / "profile-address"). */
+export function addressFields(address, prefix, { required = true } = {}) {
+  const a = address || {};
+  const f = {
+    line1: field({ label: "Address line 1", name: "line1", autocomplete: "address-line1", required, maxlength: 200, testid: `${prefix}-line1`, value: a.line1 || "", className: "span-2" }),
+    line2: field({ label: "Address line 2", name: "line2", autocomplete: "address-line2", maxlength: 200, testid: `${prefix}-line2`, value: a.line2 || "", className: "span-2" }),
+    city: field({ label: "City", name: "city", autocomplete: "address-level2", required, maxlength: 100, testid: `${prefix}-city`, value: a.city || "" }),
+    postalCode: field({ label: "Postal code", name: "postalCode", autocomplete: "postal-code", required, maxlength: 20, testid: `${prefix}-postal-code`, value: a.postalCode || "" }),
+    country: field({
+      label: "Country code",
+      name: "country",
+      autocomplete: "country",
+      required,
+      minlength: 2,
+      maxlength: 2,
+      pattern: "[A-Za-z]{2}",
+      testid: `${prefix}-country`,
+      value: a.country || "",
+      hint: "Two letters, for example US, GB or DE.",
+      style: "text-transform:uppercase",
+    }),
+  };
+  const read = () => {
+    const out = {
+      line1: f.line1.control.value.trim(),
+      city: f.city.control.value.trim(),
+      postalCode: f.postalCode.control.value.trim(),
+      country: f.country.control.value.trim().toUpperCase(),
+    };
+    const line2 = f.line2.control.value.trim();
+    if (line2) out.line2 = line2;
+    return out;
+  };
+  const isEmpty = () => Object.values(f).every((x) => !x.control.value.trim());
+  return { fields: f, wrappers: Object.values(f).map((x) => x.wrapper), read, isEmpty };
+}
+
+function summary(cart) {
+  const currency = cart.currency || "USD";
+  return h(
+    "aside",
+    { class: "card", "aria-labelledby": "checkout-summary-title", testid: "checkout-summary" },
+    h("h2", { id: "checkout-summary-title" }, "Order summary"),
+    h("ul", { class: "cart-lines" },
+      cart.items.map((item) =>
+        h("li", { class: "summary-row", testid: "checkout-item", dataset: { productId: item.productId } },
+          h("span", {}, `${item.quantity} × ${item.name}`),
+          h("span", {}, formatMoney(item.lineTotalCents, currency))))),
+    h("div", { class: "summary-row summary-total" }, h("span", {}, "Total"),
+      h("span", { testid: "checkout-total", dataset: { cents: cart.totalCents } }, formatMoney(cart.totalCents, currency))),
+    h("p", { class: "small muted" }, "The final price is set by the shop when the order is placed."),
+  );
+}
+
+export async function render({ view }) {
+  view.append(pageHeader("Checkout"), loading());
+  const [cart, me] = await Promise.all([loadCart(), ensureMe().catch(() => null)]);
+  view.querySelector("[data-testid=loading]").remove();
+
+  if (!cart.items || !cart.items.length) {
+    view.append(h("div", { class: "empty", testid: "cart-empty" }, h("p", {}, "Your cart is empty, so there is nothing to check out."), h("a", { class: "btn", href: "#/" }, "Browse the catalog")));
+    return;
+  }
+
+  const address = addressFields(me && me.address, "shipping");
+  const payment = field({ label: "Payment", name: "paymentToken", type: "select", options: PAYMENT_TOKENS, required: true, testid: "payment-token", value: "tok_visa", hint: "Payments are simulated with test tokens." });
+  const submit = h("button", { type: "submit", class: "btn btn-block", testid: "checkout-submit" }, `Place order · ${formatMoney(cart.totalCents, cart.currency)}`);
+  const form = h(
+    "form",
+    { class: "card stack", testid: "checkout-form", "aria-labelledby": "checkout-form-title" },
+    h("h2", { id: "checkout-form-title" }, "Shipping and payment"),
+    h("fieldset", { testid: "shipping-address" }, h("legend", {}, "Shipping address"), h("div", { class: "form-grid two" }, address.wrappers)),
+    h("fieldset", {}, h("legend", {}, "Payment"), payment.wrapper),
+    submit,
+  );
+
+  // One key per distinct submit: a retry of the same body reuses it, so the order is placed once.
+  let attempt = null; // {key, body}
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { shippingAddress: address.read(), paymentToken: payment.control.value };
+    const text = JSON.stringify(body);
+    if (!attempt || attempt.body !== text) attempt = { key: newIdempotencyKey(), body: text };
+    const { key } = attempt;
+    submit.disabled = true;
+    submit.setAttribute("aria-busy", "true");
+    const label = submit.textContent;
+    submit.textContent = "Placing your order…";
+    try {
+      let order;
+      for (let tries = 0; ; tries += 1) {
+        try {
+          order = await api.placeOrder(body, key);
+          break;
+        } catch (err) {
+          if (!retryable(err) || tries >= 3) throw err;
+          notify("The shop is busy; retrying your order…", "warning", { timeout: 3000 });
+          await sleep(1000 * 2 ** tries);
+        }
+      }
+      attempt = null;
+      forgetCart();
+      flash("Thank you! Your order is placed. We will update its status here.", "success");
+      navigate(`/orders/${encodeURIComponent(order.orderId)}`);
+    } catch (err) {
+      // A definite answer (400, 409 out of stock, 422): the next submit is a new request with a new key.
+      if (!retryable(err)) attempt = null;
+      notifyError(err);
+      if (err.status === 409) loadCart().catch(() => {});
+      submit.disabled = false;
+      submit.removeAttribute("aria-busy");
+      submit.textContent = label;
+    }
+  });
+
+  view.append(h("div", { class: "grid-2" }, form, summary(cart)));
+}
