@@ -1,0 +1,88 @@
+"""moto's server, in this process, with DynamoDB made atomic.
+
+moto's threaded server runs requests side by side, and its DynamoDB backend does not lock: two
+conditional updates can both pass their condition, and a TransactWriteItems that fails restores a
+copy of the tables taken before it, undoing whatever ran meanwhile. DynamoDB itself makes each of
+those atomic, and the shop's stock and order rules depend on it, so every DynamoDB and DynamoDB
+Streams request here runs under one lock (tests/stack/test_moto_atomicity.py proves the difference).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class SerializedDynamoDB:
+    """WSGI middleware running one DynamoDB request at a time, each to its last byte."""
+
+    def __init__(self, app: WsgiApp, lock: threading.Lock | None = None):
+        self.app = app
+        self.lock = lock or threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Pass the request on; under the lock if its X-Amz-Target is a DynamoDB operation."""
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+            return self.app(environ, start_response)
+        with self.lock:
+            body = self.app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+
+class LockedMotoServer(ThreadedMotoServer):
+    """ThreadedMotoServer whose DynamoDB requests are serialized; `serialize=False` turns it off."""
+
+    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0, serialize: bool = True):
+        super().__init__(ip_address=ip_address, port=port, verbose=False)
+        self.serialize = serialize
+        self.startup_error: OSError | None = None
+
+    def _server_entry(self) -> None:
+        # Same as ThreadedMotoServer._server_entry, with the middleware around the app.
+        app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        if self.serialize:
+            app = SerializedDynamoDB(app)
+        try:
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+        except OSError as exc:  # the port is taken: let start() return and report it
+            self.startup_error = exc
+            self._server_ready_event.set()
+            return
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+    @property
+    def endpoint_url(self) -> str:
+        """The server's base URL, e.g. http://127.0.0.1:5001."""
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+
+def start_moto(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> LockedMotoServer:
+    """Start moto on `port` (0: any free port) and answer the running server."""
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = LockedMotoServer(ip_address=host, port=port)
+    server.start()
+    if server.startup_error is not None:
+        raise OSError(f"moto cannot listen on {host}:{port}: {server.startup_error}")
+    return server
