@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +16,19 @@ from chalice import (
 )
 from chalice.app import Request
 
-from chalicelib import accounts, catalog, identity, profiles, schemas
+from chalicelib import (
+    accounts,
+    carts,
+    catalog,
+    checkout,
+    idempotency,
+    identity,
+    orders,
+    profiles,
+    schemas,
+)
 from chalicelib.config import settings
-from chalicelib.errors import ShopError
+from chalicelib.errors import InvalidInput, ShopError
 from chalicelib.http import to_http_error
 from chalicelib.validation import parse_body, parse_choice, parse_limit
 
@@ -27,6 +38,7 @@ LOCAL_AUTH = SETTINGS.auth_mode == "local"
 CORS = CORSConfig(
     allow_origin=SETTINGS.cors_origin,
     allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+    expose_headers=["Idempotent-Replayed"],
     max_age=600,
 )
 # Deployed, API Gateway verifies the ID token; locally the middleware below does the same checks.
@@ -65,6 +77,24 @@ def route(
     return decorate
 
 
+_this_request = threading.local()
+
+
+@app.middleware("http")
+def bind_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Keep each request on its own thread.
+
+    `app.current_request` is one attribute shared by all threads, and `chalice local` serves
+    requests on many threads: two concurrent requests would read each other's body and caller.
+    Lambda runs one request per process, so this changes nothing there.
+    """
+    _this_request.value = event
+    try:
+        return get_response(event)
+    finally:
+        _this_request.value = None
+
+
 if LOCAL_AUTH:
 
     @app.middleware("http")
@@ -90,8 +120,9 @@ if LOCAL_AUTH:
 
 def request() -> Request:
     """The request being handled."""
-    assert app.current_request is not None
-    return app.current_request
+    current: Request | None = getattr(_this_request, "value", None)
+    assert current is not None, "request() is only valid while a request is handled"
+    return current
 
 
 def body(schema: schemas.Schema) -> dict[str, Any]:
@@ -210,3 +241,69 @@ def archive_product(product_id: str) -> Response:
 def product_image(product_id: str) -> dict[str, Any]:
     admin()
     return catalog.image_upload(product_id, body(schemas.IMAGE_UPLOAD)["contentType"])
+
+
+# --- cart ---------------------------------------------------------------------------------------
+
+
+@route("/cart", auth=True)
+def get_cart() -> dict[str, Any]:
+    return carts.get_cart(caller())
+
+
+@route("/cart/items/{product_id}", ("PUT",), auth=True)
+def put_cart_item(product_id: str) -> dict[str, Any]:
+    return carts.set_item(caller(), product_id, body(schemas.CART_ITEM)["quantity"])
+
+
+@route("/cart/items/{product_id}", ("DELETE",), auth=True)
+def delete_cart_item(product_id: str) -> dict[str, Any]:
+    return carts.remove_item(caller(), product_id)
+
+
+@route("/cart", ("DELETE",), auth=True)
+def clear_cart() -> Response:
+    carts.clear(caller())
+    return no_content()
+
+
+# --- orders -------------------------------------------------------------------------------------
+
+
+@route("/orders", ("POST",), auth=True)
+def place_order() -> Response:
+    who = caller()
+    key = idempotency.check_key(request().headers.get("idempotency-key"))
+    status, payload, replayed = checkout.place(who, body(schemas.ORDER_CREATE), key)
+    headers: dict[str, str | list[str]] = {"Idempotent-Replayed": "true"} if replayed else {}
+    return Response(body=payload, status_code=status, headers=headers)
+
+
+@route("/orders", auth=True)
+def list_orders() -> dict[str, Any]:
+    return orders.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+
+
+@route("/orders/{order_id}", auth=True)
+def get_order(order_id: str) -> dict[str, Any]:
+    return orders.get_order(caller(), order_id)
+
+
+@route("/orders/{order_id}/cancel", ("POST",), auth=True)
+def cancel_order(order_id: str) -> dict[str, Any]:
+    return orders.cancel(caller(), order_id)
+
+
+@route("/admin/orders", auth=True)
+def admin_orders() -> dict[str, Any]:
+    who = admin()
+    status = parse_choice("status", query("status"), schemas.ORDER_STATUS_PATTERN)
+    if status is None:
+        raise InvalidInput("status is required")
+    return orders.list_by_status(who, status, parse_limit(query("limit")), query("cursor"))
+
+
+@route("/admin/orders/{order_id}", ("PATCH",), auth=True)
+def admin_patch_order(order_id: str) -> dict[str, Any]:
+    admin()
+    return orders.admin_move(order_id, body(schemas.ORDER_STATUS_PATCH)["status"])

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib import clock, paging
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound
+from chalicelib.pricing import Snapshot
 from chalicelib.tables import Product
 
 ACTIVE = "ACTIVE"
@@ -179,3 +180,20 @@ def image_upload(product_id: str, content_type: str) -> dict[str, Any]:
         ExpiresIn=UPLOAD_URL_SECONDS,
     )
     return {"uploadUrl": upload_url, "imageUrl": image_url, "expiresIn": UPLOAD_URL_SECONDS}
+
+
+def snapshots(product_ids: list[str]) -> dict[str, Snapshot]:
+    """Pricing snapshots of products, read in one BatchGetItem (archived ones included)."""
+    if not product_ids:
+        return {}
+    return {
+        p.product_id: Snapshot(
+            product_id=p.product_id,
+            name=p.name,
+            price_cents=int(p.price_cents),
+            currency=p.currency,
+            stock=int(p.stock),
+            active=not p.archived,
+        )
+        for p in Product.batch_get(list(dict.fromkeys(product_ids)))
+    }

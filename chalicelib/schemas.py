@@ -12,7 +12,7 @@ Schema = dict[str, Any]
 
 CATEGORY_PATTERN = r"^[a-z0-9-]{1,64}$"
 NON_BLANK = r"\S"
-PRODUCT_STATUSES = ("image/png", "image/jpeg", "image/webp")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 ORDER_STATUSES = (
     "PENDING",
     "CONFIRMED",
@@ -21,6 +21,8 @@ ORDER_STATUSES = (
     "CANCELLED",
     "PAYMENT_FAILED",
 )
+
+ORDER_STATUS_PATTERN = "|".join(ORDER_STATUSES)
 
 
 def _obj(properties: Schema, required: tuple[str, ...] = (), **extra: Any) -> Schema:
@@ -116,7 +118,7 @@ PRODUCT_PATCH = _obj(
     minProperties=1,
 )
 STOCK_DELTA = _obj({"delta": {**_int(-1_000_000, 1_000_000), "not": {"const": 0}}}, ("delta",))
-IMAGE_UPLOAD = _obj({"contentType": {"enum": list(PRODUCT_STATUSES)}}, ("contentType",))
+IMAGE_UPLOAD = _obj({"contentType": {"enum": list(IMAGE_TYPES)}}, ("contentType",))
 
 CART_ITEM = _obj({"quantity": QUANTITY}, ("quantity",))
 ORDER_LINE = _obj({"productId": PRODUCT_ID, "quantity": QUANTITY}, ("productId", "quantity"))

@@ -1,0 +1,109 @@
+"""The shopper's cart: one item per user, priced from the catalog at read time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import size
+
+from chalicelib import catalog, clock, pricing
+from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.identity import Caller
+from chalicelib.tables import Cart
+
+
+def load(user_id: str) -> Cart | None:
+    """The user's cart item, or None if they have none."""
+    try:
+        return Cart.get(user_id)
+    except DoesNotExist:
+        return None
+
+
+def view(cart: Cart | None) -> dict[str, Any]:
+    """A cart priced from the catalog now; lines of archived products are left out."""
+    lines = dict(cart.lines.as_dict()) if cart is not None else {}
+    known = catalog.snapshots(list(lines))
+    available = [(pid, int(q)) for pid, q in lines.items() if pid in known and known[pid].active]
+    priced = pricing.price(available, known) if available else []
+    currencies = {known[pid].currency for pid, _ in available}
+    return {
+        "items": [line.as_dict() for line in priced],
+        "totalCents": pricing.total(priced),
+        "currency": currencies.pop() if len(currencies) == 1 else "USD",
+        "unavailable": sorted(pid for pid in lines if pid not in known or not known[pid].active),
+    }
+
+
+def get_cart(caller: Caller) -> dict[str, Any]:
+    """The caller's priced cart."""
+    return view(load(caller.user_id))
+
+
+def _is_condition_failure(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
+    """Put a product in the cart with this quantity; Conflict above the stock on hand."""
+    product = catalog.get_product(product_id)
+    if quantity > product["stock"]:
+        raise Conflict(f"only {product['stock']} of {product_id} in stock")
+    cart = Cart(caller.user_id)
+    stamp = clock.iso(clock.now())
+    room = (Cart.lines[product_id].exists()) | (
+        Cart.lines.exists() & (_line_count() < pricing.MAX_LINES)
+    )
+    try:
+        cart.update(
+            actions=[
+                Cart.lines[product_id].set(quantity),
+                Cart.version.add(1),
+                Cart.updated_at.set(stamp),
+            ],
+            condition=room,
+        )
+    except UpdateError as exc:
+        if not _is_condition_failure(exc):
+            raise
+        cart = _first_line(caller.user_id, product_id, quantity, stamp)
+    return view(cart)
+
+
+def _line_count() -> Any:
+    return size(Cart.lines)
+
+
+def _first_line(user_id: str, product_id: str, quantity: int, stamp: str) -> Cart:
+    existing = load(user_id)
+    if existing is not None and existing.lines is not None:
+        raise InvalidInput(f"the cart holds at most {pricing.MAX_LINES} products")
+    cart = Cart(user_id, lines={product_id: quantity}, version=1, updated_at=stamp)
+    try:
+        cart.save(condition=Cart.user_id.does_not_exist())
+    except PutError as exc:
+        if _is_condition_failure(exc):
+            raise Conflict("the cart changed at the same time; try again") from None
+        raise
+    return cart
+
+
+def remove_item(caller: Caller, product_id: str) -> dict[str, Any]:
+    """Take a product out of the cart."""
+    cart = Cart(caller.user_id)
+    try:
+        cart.update(
+            actions=[Cart.lines[product_id].remove(), Cart.version.add(1)],
+            condition=Cart.lines.exists(),
+        )
+    except UpdateError as exc:
+        if not _is_condition_failure(exc):
+            raise
+        return view(None)
+    return view(cart)
+
+
+def clear(caller: Caller) -> None:
+    """Empty the cart."""
+    Cart(caller.user_id).delete()

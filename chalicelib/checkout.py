@@ -1,0 +1,138 @@
+"""Checkout: price from the catalog, reserve every line's stock and place the order in one step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import carts, catalog, clock, idempotency, orders, pricing, profiles
+from chalicelib.config import settings
+from chalicelib.errors import Conflict, InvalidInput, OutOfStock, ShopError
+from chalicelib.identity import Caller
+from chalicelib.order_rules import Status
+from chalicelib.tables import Cart, HistoryEntry, Order, OrderLine, Product
+
+CREATED = 201
+
+
+class _AlreadyPlaced(Exception):
+    """The order id exists: a retry of a checkout that already committed."""
+
+
+def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, Any, bool]:
+    """Place an order once per Idempotency-Key: (status, body, replayed)."""
+    if key is None:
+        return CREATED, _place(caller, data, clock.new_id("ord")), False
+    fingerprint = idempotency.request_hash("POST", "/orders", data)
+    claim = idempotency.begin(f"orders:{caller.user_id}", key, fingerprint)
+    if isinstance(claim, idempotency.Replay):
+        return claim.status_code, claim.body, True
+    try:
+        body = _place(caller, data, f"ord_{claim.nonce}")
+    except ShopError:
+        idempotency.release(claim)  # nothing was written: leave the key free to retry
+        raise
+    except Exception as exc:
+        if getattr(exc, "cause_response_code", None) or hasattr(exc, "response"):
+            # DynamoDB answered with an error, so the transaction did not commit.
+            idempotency.release(claim)
+        # Otherwise (a timeout) the outcome is unknown: keep the claim; a retry after the lock
+        # resumes with the same order id and finds the order if it was placed.
+        raise
+    idempotency.complete(claim, CREATED, body)
+    return CREATED, body, False
+
+
+def _requested(caller: Caller, data: dict[str, Any]) -> tuple[list[tuple[str, int]], Cart | None]:
+    if "items" in data:
+        return pricing.requested_lines(data["items"]), None
+    cart = carts.load(caller.user_id)
+    lines = dict(cart.lines.as_dict()) if cart is not None else {}
+    if not lines:
+        raise InvalidInput("items: the cart is empty")
+    return pricing.requested_lines(
+        [{"productId": pid, "quantity": int(q)} for pid, q in lines.items()]
+    ), cart
+
+
+def _place(caller: Caller, data: dict[str, Any], order_id: str) -> dict[str, Any]:
+    requested, cart = _requested(caller, data)
+    snapshots = catalog.snapshots([pid for pid, _ in requested])
+    lines = pricing.price(requested, snapshots)
+    short = pricing.short_of_stock(lines, snapshots)
+    if short:
+        raise OutOfStock(short)
+    currency = snapshots[lines[0].product_id].currency
+    order = _new_order(caller, order_id, lines, currency, data)
+    try:
+        _reserve_and_save(order, lines, cart)
+    except _AlreadyPlaced:
+        return orders.render(orders.load(order_id))
+    return orders.render(order)
+
+
+def _new_order(
+    caller: Caller, order_id: str, lines: list[pricing.Line], currency: str, data: dict[str, Any]
+) -> Order:
+    moment = clock.now()
+    stamp = clock.iso(moment)
+    return Order(
+        order_id,
+        user_id=caller.user_id,
+        status=Status.PENDING.value,
+        items=[
+            OrderLine(
+                product_id=line.product_id,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                line_total_cents=line.line_total_cents,
+            )
+            for line in lines
+        ],
+        total_cents=pricing.total(lines),
+        currency=currency,
+        shipping_address=profiles.to_address(data["shippingAddress"]),
+        payment_token=data["paymentToken"],
+        history=[HistoryEntry(status=Status.PENDING.value, at=stamp)],
+        created_at=stamp,
+        updated_at=stamp,
+        sort_key=clock.sort_key(moment, order_id),
+    )
+
+
+def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
+    try:
+        with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            for line in lines:
+                transaction.update(
+                    Product(line.product_id),
+                    actions=[Product.stock.add(-line.quantity)],
+                    condition=(Product.stock >= line.quantity) & (Product.archived == False),  # noqa: E712
+                )
+            transaction.save(order, condition=Order.order_id.does_not_exist())
+            if cart is not None:
+                transaction.delete(cart, condition=Cart.version == cart.version)
+    except TransactWriteError as exc:
+        _explain(exc, lines, has_cart=cart is not None)
+        raise
+
+
+def _explain(exc: TransactWriteError, lines: list[pricing.Line], *, has_cart: bool) -> None:
+    """Turn a cancelled transaction into the domain error it means, if it means one."""
+    # PynamoDB sends deletes, then puts, then updates: [cart?] [order] [line 1..n].
+    reasons = exc.cancellation_reasons or []
+    failed = {
+        i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"
+    }
+    order_index = 1 if has_cart else 0
+    if order_index in failed:
+        raise _AlreadyPlaced() from None
+    short = [line.product_id for i, line in enumerate(lines) if order_index + 1 + i in failed]
+    if short:
+        raise OutOfStock(short) from None
+    if has_cart and 0 in failed:
+        raise Conflict("the cart changed during checkout; review it and try again") from None

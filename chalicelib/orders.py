@@ -1,0 +1,164 @@
+"""Orders after checkout: reading them, and every status move, written conditionally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib import clock, paging, profiles
+from chalicelib.config import settings
+from chalicelib.errors import Conflict, NotFound
+from chalicelib.identity import Caller
+from chalicelib.order_rules import RELEASES_STOCK, Actor, Status, transition
+from chalicelib.tables import HistoryEntry, Order, Product
+
+_MAX_ATTEMPTS = 3
+
+
+def render(order: Order) -> dict[str, Any]:
+    """An order as the contract shows it."""
+    return {
+        "orderId": order.order_id,
+        "userId": order.user_id,
+        "status": order.status,
+        "items": [
+            {
+                "productId": line.product_id,
+                "name": line.name,
+                "quantity": int(line.quantity),
+                "unitPriceCents": int(line.unit_price_cents),
+                "lineTotalCents": int(line.line_total_cents),
+            }
+            for line in order.items
+        ],
+        "totalCents": int(order.total_cents),
+        "currency": order.currency,
+        "shippingAddress": profiles.render_address(order.shipping_address),
+        "trackingNumber": order.tracking_number,
+        "history": [{"status": entry.status, "at": entry.at} for entry in order.history],
+        "createdAt": order.created_at,
+        "updatedAt": order.updated_at,
+    }
+
+
+def load(order_id: str) -> Order:
+    """An order by id (strongly consistent); NotFound if there is none."""
+    try:
+        return Order.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No order {order_id}") from None
+
+
+def _visible(caller: Caller, order_id: str) -> Order:
+    order = load(order_id)
+    if order.user_id != caller.user_id and not caller.is_admin:
+        raise NotFound(f"No order {order_id}")  # never reveal that someone else's order exists
+    return order
+
+
+def get_order(caller: Caller, order_id: str) -> dict[str, Any]:
+    """An order its owner or an admin may see; NotFound for anyone else."""
+    return render(_visible(caller, order_id))
+
+
+def list_mine(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of the caller's orders, newest first."""
+    return paging.newest_first(
+        Order.user_index,
+        caller.user_id,
+        limit=limit,
+        cursor=cursor,
+        scope=f"orders:{caller.user_id}",
+        key_attributes=("orderId", "userId", "sortKey"),
+        render=render,
+    )
+
+
+def list_by_status(caller: Caller, status: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    """One page of all orders in a status, newest first (for admins)."""
+    return paging.newest_first(
+        Order.status_index,
+        status,
+        limit=limit,
+        cursor=cursor,
+        scope=f"admin-orders:{status}:{caller.user_id}",
+        key_attributes=("orderId", "status", "sortKey"),
+        render=render,
+    )
+
+
+def cancel(caller: Caller, order_id: str) -> dict[str, Any]:
+    """Cancel the caller's order (or any, for an admin) while it is PENDING or CONFIRMED."""
+    _visible(caller, order_id)
+    actor = Actor.ADMIN if caller.is_admin else Actor.SHOPPER
+    return move(order_id, Status.CANCELLED, actor)
+
+
+def admin_move(order_id: str, target: str) -> dict[str, Any]:
+    """An admin's status change, if the state machine allows it."""
+    return move(order_id, target, Actor.ADMIN)
+
+
+def move(
+    order_id: str, target: str, actor: Actor, *, tracking_number: str | None = None
+) -> dict[str, Any]:
+    """Move an order to `target`, conditional on the status it moves from.
+
+    A concurrent change makes the write fail; the order is then re-read and the move re-judged, so
+    a late or duplicate event can never overwrite a newer state.
+    """
+    for _ in range(_MAX_ATTEMPTS):
+        order = load(order_id)
+        new_status = transition(order.status, target, actor)
+        if _write_move(order, new_status, tracking_number):
+            return render(order)
+    raise Conflict(f"Order {order_id} kept changing; try again")
+
+
+def _move_actions(new_status: Status, tracking_number: str | None) -> list[Any]:
+    stamp = clock.iso(clock.now())
+    actions = [
+        Order.status.set(new_status.value),
+        Order.updated_at.set(stamp),
+        Order.history.set(Order.history.append([HistoryEntry(status=new_status.value, at=stamp)])),
+    ]
+    if tracking_number is not None:
+        actions.append(Order.tracking_number.set(tracking_number))
+    return actions
+
+
+def _write_move(order: Order, new_status: Status, tracking_number: str | None) -> bool:
+    actions = _move_actions(new_status, tracking_number)
+    condition = Order.status == order.status
+    if new_status not in RELEASES_STOCK:
+        try:
+            order.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+    return _write_move_releasing_stock(order, actions, condition)
+
+
+def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> bool:
+    # The status change and the stock coming back are one transaction: never one without the other.
+    try:
+        with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+            transaction.update(order, actions=actions, condition=condition)
+            for line in order.items:
+                transaction.update(
+                    Product(line.product_id),
+                    actions=[Product.stock.add(int(line.quantity))],
+                    condition=Product.product_id.exists(),
+                )
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons
+        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+            return False
+        raise
+    order.refresh(consistent_read=True)
+    return True
