@@ -23,6 +23,9 @@ export function notify(text, kind = "info", { timeout } = {}) {
   const remove = () => msg.remove();
   close.addEventListener("click", remove);
   box.append(msg);
+  // Keep the region short: at most three messages, the newest last.
+  const all = box.querySelectorAll(".message");
+  for (let i = 0; i < all.length - 3; i += 1) all[i].remove();
   const ms = timeout ?? (kind === "error" ? 0 : 6000);
   if (ms > 0) setTimeout(remove, ms);
   return remove;

@@ -3,7 +3,7 @@ import { h, replace } from "./dom.js";
 import { getState, subscribe, cartCount } from "./store.js";
 import { isLoggedIn, sessionEmail, logout } from "./session.js";
 import { currentPath, onRouteChange, navigate } from "./router.js";
-import { notify } from "./messages.js";
+import { flash } from "./messages.js";
 
 function link(href, label, testid, extra = null) {
   const here = currentPath().split("?")[0];
@@ -54,7 +54,7 @@ export function renderNav() {
             testid: "logout-button",
             onclick: () => {
               logout();
-              notify("You are logged out.", "success");
+              flash("You are logged out.", "success");
               navigate("/");
             },
           },

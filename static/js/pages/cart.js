@@ -5,6 +5,9 @@ import { loadCart, setQuantity, removeLine, emptyCart, MAX_QUANTITY } from "../c
 import { subscribe, getState } from "../store.js";
 import { notify, notifyError } from "../messages.js";
 
+// The control to focus after the cart re-renders (disabled buttons lose focus while a request runs).
+let focusAfter = null;
+
 function line(item, currency) {
   const qtyId = nextId("qty");
   const qty = h("input", {
@@ -33,7 +36,15 @@ function line(item, currency) {
     update,
     remove,
   );
-  const setBusy = (on) => [qty, update, remove].forEach((el) => (el.disabled = on));
+  const setBusy = (on) => {
+    if (on) focusAfter = { productId: item.productId, testid: document.activeElement && document.activeElement.dataset.testid };
+    [qty, update, remove].forEach((el) => (el.disabled = on));
+    if (!on && focusAfter) {
+      const again = [qty, update, remove].find((el) => el.dataset.testid === focusAfter.testid);
+      focusAfter = null;
+      if (again) again.focus();
+    }
+  };
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -129,10 +140,12 @@ export async function render({ view, signal }) {
     last = cart;
     // Keep focus on the same control of the same line when it is still there.
     const active = document.activeElement;
-    const testid = active && active.dataset ? active.dataset.testid : null;
     const row = active && active.closest ? active.closest("[data-product-id]") : null;
+    const target = focusAfter || { productId: row && row.dataset.productId, testid: active && active.dataset && active.dataset.testid };
+    focusAfter = null;
+    const { testid } = target;
     renderCart(holder, cart);
-    const scope = row ? holder.querySelector(`[data-product-id="${CSS.escape(row.dataset.productId)}"]`) : holder;
+    const scope = target.productId ? holder.querySelector(`[data-product-id="${CSS.escape(target.productId)}"]`) : holder;
     const again = scope && testid ? scope.querySelector(`[data-testid="${testid}"]`) : null;
     (again || view.querySelector("h1")).focus();
   });

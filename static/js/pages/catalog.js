@@ -41,7 +41,7 @@ export function productCard(product) {
   return h(
     "li",
     { class: "product-card", testid: "product-card", dataset: { productId: product.productId, category: product.category } },
-    h("a", { href, tabindex: "-1", "aria-hidden": "true" }, productImage(product)),
+    h("a", { href, tabindex: "-1", "aria-hidden": "true", class: "media-link" }, productImage(product)),
     h(
       "div",
       { class: "card-body" },
@@ -97,17 +97,17 @@ export async function render({ view, query, signal }) {
   const datalist = h("datalist", { id: listId }, knownCategories().map((c) => h("option", { value: c })));
   const form = h(
     "form",
-    { class: "toolbar", role: "search", testid: "category-filter-form", "aria-label": "Filter products" },
+    { class: "filter-form field", role: "search", testid: "category-filter-form", "aria-label": "Filter products" },
+    h("label", { for: inputId }, "Category"),
     h(
       "div",
-      { class: "field" },
-      h("label", { for: inputId }, "Category"),
+      { class: "input-row" },
       input,
       datalist,
-      h("span", { class: "hint", id: `${inputId}-hint` }, "Lowercase letters, digits and dashes."),
+      h("button", { type: "submit", class: "btn", testid: "category-filter-apply" }, "Filter"),
+      category ? h("button", { type: "button", class: "btn btn-secondary", testid: "category-filter-clear", onclick: () => pick("") }, "Show all") : null,
     ),
-    h("button", { type: "submit", class: "btn", testid: "category-filter-apply" }, "Filter"),
-    category ? h("button", { type: "button", class: "btn btn-secondary", testid: "category-filter-clear", onclick: () => pick("") }, "Show all") : null,
+    h("span", { class: "hint", id: `${inputId}-hint` }, "Lowercase letters, digits and dashes, for example home-garden."),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -97,7 +97,7 @@ export async function render({ view }) {
   }
 
   const address = addressFields(me && me.address, "shipping");
-  const payment = field({ label: "Payment", name: "paymentToken", type: "select", options: PAYMENT_TOKENS, required: true, testid: "payment-token", value: "tok_visa", hint: "Payments are simulated with test tokens." });
+  const payment = field({ label: "Test payment token", name: "paymentToken", type: "select", options: PAYMENT_TOKENS, required: true, testid: "payment-token", value: "tok_visa", hint: "Payments are simulated with test tokens." });
   const submit = h("button", { type: "submit", class: "btn btn-block", testid: "checkout-submit" }, `Place order · ${formatMoney(cart.totalCents, cart.currency)}`);
   const form = h(
     "form",

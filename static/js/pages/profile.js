@@ -22,7 +22,7 @@ export async function render({ view, signal }) {
   view.querySelector("[data-testid=loading]").remove();
 
   const name = field({ label: "Name", name: "name", autocomplete: "name", required: true, maxlength: 200, testid: "profile-name", value: me.name || "" });
-  const phone = field({ label: "Phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 32, testid: "profile-phone", value: me.phone || "", hint: "International format, for example +14155550123." });
+  const phone = field({ label: "Phone", name: "phone", type: "tel", autocomplete: "tel", maxlength: 32, pattern: "\\+?[0-9 \\(\\)\\-]{3,32}", testid: "profile-phone", value: me.phone || "", hint: "International format, for example +14155550123." });
   const address = addressFields(me.address, "profile-address", { required: false });
   const submit = h("button", { type: "submit", class: "btn", testid: "profile-submit" }, "Save profile");
   const form = h(
