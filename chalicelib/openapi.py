@@ -1,0 +1,427 @@
+"""The OpenAPI 3.1 document of the HTTP API, as `GET /openapi.json` serves it.
+
+Request bodies are the very schemas `validation.py` checks requests with (OpenAPI 3.1 takes JSON
+Schema as it is, `type: [string, null]` included), so the published contract cannot drift from the
+enforced one. The document is built on first use and cached per container; app.py imports this
+module only inside its route, so cold starts of every other route never pay for it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from chalicelib import schemas
+from chalicelib.idempotency import MAX_KEY_LENGTH
+from chalicelib.validation import MAX_BODY_BYTES
+
+Schema = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+SECURITY_SCHEME = "cognitoIdToken"
+
+# Request bodies, published under these names: the same dicts that requests are validated against.
+REQUEST_SCHEMAS: dict[str, Schema] = {
+    "RegisterRequest": schemas.REGISTER,
+    "ConfirmRequest": schemas.CONFIRM,
+    "LoginRequest": schemas.LOGIN,
+    "RefreshRequest": schemas.REFRESH,
+    "ProfilePatchRequest": schemas.PROFILE_PATCH,
+    "ProductCreateRequest": schemas.PRODUCT_CREATE,
+    "ProductPatchRequest": schemas.PRODUCT_PATCH,
+    "StockDeltaRequest": schemas.STOCK_DELTA,
+    "ImageUploadRequest": schemas.IMAGE_UPLOAD,
+    "CartItemRequest": schemas.CART_ITEM,
+    "OrderCreateRequest": schemas.ORDER_CREATE,
+    "OrderStatusPatchRequest": schemas.ORDER_STATUS_PATCH,
+}
+
+# status: (the contract's error Code, when it is answered), from API.md's table.
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequestError", "Malformed JSON, a missing, unknown or read-only field, a bad value"),
+    401: ("UnauthorizedError", "No ID token, or one that is invalid, expired or not for this app"),
+    403: ("ForbiddenError", "A valid token that may not do this (a shopper on an admin route)"),
+    404: ("NotFoundError", "No such resource, or one that belongs to another user"),
+    409: ("ConflictError", "Out of stock, a forbidden status change, or a key still in flight"),
+    413: ("RequestEntityTooLargeError", f"The body is over {MAX_BODY_BYTES} bytes"),
+    422: ("UnprocessableEntityError", "An Idempotency-Key reused with a different body"),
+    429: ("TooManyRequestsError", "Throttled"),
+    503: ("ServiceUnavailableError", "A dependency is busy or down; retry with the same key"),
+}
+# Deployed, API Gateway may refuse a token with its own body: for auth the status is the contract.
+_AUTH_STATUSES = (401, 403)
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: Schema, description: str = "") -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    return {"description": description, **schema} if description else schema
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_STRING: Schema = {"type": "string"}
+_TIME: Schema = {"type": "string", "format": "date-time"}
+_CENTS: Schema = {"type": "integer", "minimum": 0}
+_ID: Schema = {"type": "string", "minLength": 1}
+_STATUS: Schema = {"type": "string", "enum": list(schemas.ORDER_STATUSES)}
+_SECONDS: Schema = {"type": "integer", "minimum": 1}
+
+
+def _response_schemas() -> dict[str, Schema]:
+    """The bodies the API answers with, as its code renders them."""
+    return {
+        "Error": _object({"Code": _STRING, "Message": _STRING}, "The contract's error body"),
+        "GatewayAuthError": _object(
+            {"message": _STRING}, "API Gateway's own refusal on a deployed stage"
+        ),
+        "Health": _object({"status": {"const": "ok"}}),
+        "OpenApiDocument": {"type": "object", "description": "This document"},
+        "Registration": _object(
+            {"userId": _ID, "email": schemas.EMAIL, "confirmed": {"type": "boolean"}}
+        ),
+        "Tokens": _object(
+            {
+                "idToken": _STRING,
+                "accessToken": _STRING,
+                "refreshToken": _STRING,
+                "expiresIn": _SECONDS,
+            }
+        ),
+        "RefreshedTokens": _object(
+            {"idToken": _STRING, "accessToken": _STRING, "expiresIn": _SECONDS}
+        ),
+        "Address": schemas.ADDRESS,
+        "Profile": _object(
+            {
+                "userId": _ID,
+                "email": _STRING,
+                "name": {"type": "string", "maxLength": schemas.NAME["maxLength"]},
+                "phone": {"type": ["string", "null"]},
+                "address": _nullable(_ref("Address")),
+                "isAdmin": {"type": "boolean"},
+                "createdAt": _TIME,
+            }
+        ),
+        "Product": _object(
+            {
+                "productId": _ID,
+                "name": schemas.NAME,
+                "description": schemas.DESCRIPTION,
+                "priceCents": schemas.PRICE_CENTS,
+                "currency": schemas.CURRENCY,
+                "category": schemas.CATEGORY,
+                # Not capped: POST /products/{productId}/stock may add beyond the create limit.
+                "stock": {"type": "integer", "minimum": 0},
+                "imageUrl": schemas.IMAGE_URL,
+                "createdAt": _TIME,
+                "updatedAt": _TIME,
+            }
+        ),
+        "ProductPage": _page("Product"),
+        "Notification": _object(
+            {
+                "orderId": _ID,
+                "type": _STRING,
+                "subject": _STRING,
+                "body": _STRING,
+                "sentAt": _TIME,
+            },
+            "A message the shop sent the user about an order",
+        ),
+        "NotificationPage": _page("Notification"),
+        "ImageUploadTicket": _object(
+            {"uploadUrl": _STRING, "imageUrl": _STRING, "expiresIn": _SECONDS},
+            "A presigned S3 PUT; imageUrl is already the product's image",
+        ),
+        "PricedLine": _object(
+            {
+                "productId": _ID,
+                "name": _STRING,
+                "quantity": schemas.QUANTITY,
+                "unitPriceCents": _CENTS,
+                "lineTotalCents": _CENTS,
+            }
+        ),
+        "Cart": _object(
+            {
+                "items": {"type": "array", "items": _ref("PricedLine")},
+                "totalCents": _CENTS,
+                "currency": schemas.CURRENCY,
+                "unavailable": {
+                    "type": "array",
+                    "items": _ID,
+                    "description": "Extension: ids of cart products now archived or gone; "
+                    "they are left out of items and totalCents",
+                },
+            },
+            "Priced from the catalog at read time",
+        ),
+        "HistoryEntry": _object({"status": _STATUS, "at": _TIME}),
+        "Order": _object(
+            {
+                "orderId": _ID,
+                "userId": _ID,
+                "status": _STATUS,
+                "items": {"type": "array", "minItems": 1, "items": _ref("PricedLine")},
+                "totalCents": _CENTS,
+                "currency": schemas.CURRENCY,
+                "shippingAddress": _ref("Address"),
+                "trackingNumber": {"type": ["string", "null"]},
+                "history": {"type": "array", "minItems": 1, "items": _ref("HistoryEntry")},
+                "createdAt": _TIME,
+                "updatedAt": _TIME,
+            }
+        ),
+        "OrderPage": _page("Order"),
+    }
+
+
+def _page(item: str) -> Schema:
+    return _object(
+        {
+            "items": {"type": "array", "items": _ref(item)},
+            "nextCursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next page; null when the list has ended",
+            },
+        }
+    )
+
+
+def _error_responses() -> dict[str, Schema]:
+    responses: dict[str, Schema] = {}
+    for status, (code, when) in ERRORS.items():
+        body: Schema = {"allOf": [_ref("Error"), {"properties": {"Code": {"const": code}}}]}
+        if status in _AUTH_STATUSES:
+            body = {"anyOf": [body, _ref("GatewayAuthError")]}
+        responses[code] = {"description": when, "content": {"application/json": {"schema": body}}}
+    return responses
+
+
+def _parameters() -> dict[str, Schema]:
+    def path(name: str, what: str) -> Schema:
+        return {"name": name, "in": "path", "required": True, "description": what, "schema": _ID}
+
+    def query(name: str, schema: Schema, what: str, *, required: bool = False) -> Schema:
+        return {
+            "name": name,
+            "in": "query",
+            "required": required,
+            "description": what,
+            "schema": schema,
+        }
+
+    return {
+        "productId": path("productId", "A product id"),
+        "orderId": path("orderId", "An order id"),
+        "limit": query(
+            "limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size"
+        ),
+        "cursor": query(
+            "cursor", {"type": "string"}, "The nextCursor of the previous page of this list"
+        ),
+        "category": query("category", schemas.CATEGORY, "Only products of this category"),
+        "status": query("status", _STATUS, "Only orders in this status", required=True),
+        "IdempotencyKey": {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "The same key and body replay the first answer for 24 hours; "
+            "another body is a 422; a key still in flight is a 409",
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route of the contract: what it takes and what it answers."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    answer: tuple[int, str | None]  # the success status and its body schema (None: no body)
+    auth: str = "none"  # "none", "user" or "admin"
+    body: str | None = None  # a REQUEST_SCHEMAS name
+    parameters: tuple[str, ...] = ()
+    errors: tuple[int, ...] = ()  # besides those implied by auth, body and query parameters
+
+
+_P, _O, _PAGE = ("productId",), ("orderId",), ("limit", "cursor")
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/health", "health", "Liveness", "health", (200, "Health")),
+    Operation("GET", "/openapi.json", "openapi_document", "This document", "health",
+              (200, "OpenApiDocument")),
+    Operation("POST", "/auth/register", "register", "Sign up", "identity", (201, "Registration"),
+              body="RegisterRequest", errors=(409,)),
+    Operation("POST", "/auth/confirm", "confirm", "Confirm a sign-up with the e-mailed code",
+              "identity", (204, None), body="ConfirmRequest", errors=(401,)),
+    Operation("POST", "/auth/login", "login", "Log in", "identity", (200, "Tokens"),
+              body="LoginRequest", errors=(401,)),
+    Operation("POST", "/auth/refresh", "refresh", "New tokens for a refresh token", "identity",
+              (200, "RefreshedTokens"), body="RefreshRequest", errors=(401,)),
+    Operation("GET", "/me", "get_me", "My profile", "identity", (200, "Profile"), auth="user"),
+    Operation("PATCH", "/me", "patch_me", "Change my profile", "identity", (200, "Profile"),
+              auth="user", body="ProfilePatchRequest"),
+    Operation("GET", "/me/notifications", "my_notifications", "Messages sent to me, newest first",
+              "identity", (200, "NotificationPage"), auth="user", parameters=_PAGE),
+    Operation("GET", "/products", "list_products", "Active products, newest first", "catalog",
+              (200, "ProductPage"), parameters=("category", *_PAGE)),
+    Operation("GET", "/products/{productId}", "get_product", "A product", "catalog",
+              (200, "Product"), parameters=_P, errors=(404,)),
+    Operation("POST", "/products", "create_product", "Add a product", "catalog",
+              (201, "Product"), auth="admin", body="ProductCreateRequest"),
+    Operation("PATCH", "/products/{productId}", "patch_product", "Change a product", "catalog",
+              (200, "Product"), auth="admin", body="ProductPatchRequest", parameters=_P,
+              errors=(404,)),
+    Operation("POST", "/products/{productId}/stock", "adjust_stock", "Move stock by a delta",
+              "catalog", (200, "Product"), auth="admin", body="StockDeltaRequest",
+              parameters=_P, errors=(404, 409)),
+    Operation("DELETE", "/products/{productId}", "archive_product", "Archive a product",
+              "catalog", (204, None), auth="admin", parameters=_P, errors=(404,)),
+    Operation("POST", "/products/{productId}/image", "product_image",
+              "A presigned upload for the product's image", "catalog",
+              (200, "ImageUploadTicket"), auth="admin", body="ImageUploadRequest",
+              parameters=_P, errors=(404,)),
+    Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user"),
+    Operation("PUT", "/cart/items/{productId}", "put_cart_item", "Set a product's quantity",
+              "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=_P,
+              errors=(404, 409)),
+    Operation("DELETE", "/cart/items/{productId}", "delete_cart_item", "Take a product out",
+              "cart", (200, "Cart"), auth="user", parameters=_P),
+    Operation("DELETE", "/cart", "clear_cart", "Empty my cart", "cart", (204, None),
+              auth="user"),
+    Operation("POST", "/orders", "place_order", "Check out the cart or the given items",
+              "orders", (201, "Order"), auth="user", body="OrderCreateRequest",
+              parameters=("IdempotencyKey",), errors=(409, 422)),
+    Operation("GET", "/orders", "list_orders", "My orders, newest first", "orders",
+              (200, "OrderPage"), auth="user", parameters=_PAGE),
+    Operation("GET", "/orders/{orderId}", "get_order", "An order of mine (any, for an admin)",
+              "orders", (200, "Order"), auth="user", parameters=_O, errors=(404,)),
+    Operation("POST", "/orders/{orderId}/cancel", "cancel_order",
+              "Cancel a PENDING or CONFIRMED order", "orders", (200, "Order"), auth="user",
+              parameters=_O, errors=(404, 409)),
+    Operation("GET", "/admin/orders", "admin_orders", "All orders in a status, newest first",
+              "orders", (200, "OrderPage"), auth="admin", parameters=("status", *_PAGE)),
+    Operation("PATCH", "/admin/orders/{orderId}", "admin_patch_order", "Move an order",
+              "orders", (200, "Order"), auth="admin", body="OrderStatusPatchRequest",
+              parameters=_O, errors=(404, 409)),
+)  # fmt: skip
+
+
+def _statuses(op: Operation) -> list[int]:
+    implied: set[int] = set(op.errors)
+    if op.path not in ("/health", "/openapi.json"):
+        implied |= {429, 503}
+    if op.body is not None:
+        implied |= {400, 413}
+    if any(name in ("limit", "cursor", "category", "status") for name in op.parameters):
+        implied.add(400)
+    if op.auth != "none":
+        implied.add(401)
+    if op.auth == "admin":
+        implied.add(403)
+    return sorted(implied)
+
+
+def _success(op: Operation) -> Schema:
+    schema = op.answer[1]
+    if schema is None:
+        return {"description": "Done; no body"}
+    answer: Schema = {
+        "description": "OK",
+        "content": {"application/json": {"schema": _ref(schema)}},
+    }
+    if op.operation_id == "place_order":
+        answer["headers"] = {
+            "Idempotent-Replayed": {
+                "description": "`true` when this is the stored answer to an earlier request",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
+    return answer
+
+
+def _operation(op: Operation) -> Schema:
+    responses: Schema = {str(op.answer[0]): _success(op)}
+    for status in _statuses(op):
+        responses[str(status)] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+    spec: Schema = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": [{"$ref": f"#/components/parameters/{name}"} for name in op.parameters],
+        "responses": responses,
+    }
+    if op.body is not None:
+        spec["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+    if op.auth == "none":
+        spec["security"] = []
+    else:
+        spec["security"] = [{SECURITY_SCHEME: []}]
+        if op.auth == "admin":
+            spec["description"] = "Admins only: members of the Cognito group `admin`."
+    return spec
+
+
+def _paths() -> Schema:
+    paths: Schema = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return paths
+
+
+@cache
+def _build() -> Schema:
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Shop API",
+            "version": API_VERSION,
+            "description": "The serverless shop's HTTP API. JSON in and out; money in integer "
+            "minor units beside an ISO 4217 currency; times ISO 8601 in UTC.",
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+        "tags": [{"name": name} for name in ("health", "identity", "catalog", "cart", "orders")],
+        "paths": _paths(),
+        "components": {
+            "schemas": {**REQUEST_SCHEMAS, **_response_schemas()},
+            "responses": _error_responses(),
+            "parameters": _parameters(),
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The user's Cognito ID token (not the access token), as "
+                    "`Authorization: Bearer <idToken>`; the bare token is accepted too.",
+                }
+            },
+        },
+    }
+
+
+def document() -> Schema:
+    """The OpenAPI 3.1 document of every route (built once per container)."""
+    # A copy per call: whatever a caller does to it, validation keeps its schemas.
+    return copy.deepcopy(_build())
