@@ -21,6 +21,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+# Knobs (environment or make variables): API_PORT=8000 WEB_PORT=8080 MOTO_PORT=5001
+# LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; see docs/local-stack.md.
+dev: $(STAMP)
+	$(BIN)/python -m devstack
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

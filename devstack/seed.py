@@ -1,0 +1,107 @@
+"""Demo data for the local stack: a catalog with pictures, an admin and a shopper.
+
+Products and profiles are written through the app's own services (chalicelib.catalog,
+chalicelib.profiles), so they are exactly what the API would have written; Cognito users are created
+confirmed with a permanent password, as an operator would with the admin API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from devstack.images import product_png
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user the local stack creates, and how to sign in as them."""
+
+    email: str
+    password: str
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    """One catalog entry of the demo shop."""
+
+    name: str
+    category: str
+    price_cents: int
+    stock: int
+    description: str
+
+
+CATALOG: tuple[DemoProduct, ...] = (
+    DemoProduct("Stoneware Mug", "kitchen", 1250, 40, "A 350 ml mug, glazed by hand."),
+    DemoProduct("Cast Iron Skillet", "kitchen", 3900, 15, "Pre-seasoned, 26 cm, for life."),
+    DemoProduct("Pour-Over Coffee Set", "kitchen", 4500, 8, "Dripper, carafe and 100 filters."),
+    DemoProduct("Trail Water Bottle", "outdoors", 1800, 60, "750 ml, insulated, leak-proof."),
+    DemoProduct("Packable Rain Jacket", "outdoors", 8900, 12, "Folds into its own pocket."),
+    DemoProduct("Camp Lantern", "outdoors", 2900, 3, "USB-C rechargeable, 300 lumens."),
+    DemoProduct("Dot Grid Notebook", "stationery", 1400, 80, "A5, 160 pages of 100 gsm paper."),
+    DemoProduct("Brass Fountain Pen", "stationery", 5600, 5, "A fine steel nib in a brass body."),
+    DemoProduct("Desk Planner", "stationery", 2200, 25, "Undated weekly pages for a year."),
+    DemoProduct("Wireless Earbuds", "audio", 7900, 20, "Eight hours per charge, IPX4."),
+    DemoProduct("Bookshelf Speaker", "audio", 14900, 2, "A pair of passive two-way speakers."),
+    DemoProduct("Vinyl Cleaning Kit", "audio", 2400, 30, "Brush, fluid and a microfibre cloth."),
+)
+
+
+def _slug(name: str) -> str:
+    return "-".join(name.lower().split())
+
+
+def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, Any]]:
+    """Upload a picture per demo product and create the products; answer them as the API would."""
+    from chalicelib.catalog import create_product  # reads the settings: import once env is set
+
+    categories = sorted({product.category for product in CATALOG})
+    created = []
+    for index, product in enumerate(CATALOG):
+        key = f"products/demo/{_slug(product.name)}.png"
+        hue = categories.index(product.category) / len(categories)
+        s3.put_object(
+            Bucket=bucket,
+            Key=key,
+            Body=product_png(hue + index * 0.02, index),
+            ContentType="image/png",
+            CacheControl="public, max-age=3600",
+        )
+        data = {
+            "name": product.name,
+            "description": product.description,
+            "priceCents": product.price_cents,
+            "currency": "USD",
+            "category": product.category,
+            "stock": product.stock,
+            "imageUrl": f"{images_base_url.rstrip('/')}/{key}",
+        }
+        created.append(create_product(data))
+    return created
+
+
+def create_account(idp: Any, pool_id: str, account: Account) -> str:
+    """Create a confirmed Cognito user with its groups and profile; answer its id (the `sub`)."""
+    from chalicelib.profiles import create_profile
+
+    user = idp.admin_create_user(
+        UserPoolId=pool_id,
+        Username=account.email,
+        UserAttributes=[
+            {"Name": "email", "Value": account.email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": account.name},
+        ],
+        MessageAction="SUPPRESS",
+    )["User"]
+    idp.admin_set_user_password(
+        UserPoolId=pool_id, Username=account.email, Password=account.password, Permanent=True
+    )
+    for group in account.groups:
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=account.email, GroupName=group)
+    user_id = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    create_profile(user_id, account.email, account.name)
+    return str(user_id)
