@@ -21,11 +21,15 @@ from chalicelib import (
     carts,
     catalog,
     checkout,
+    events,
+    fulfillment,
     idempotency,
     identity,
+    inbox,
     orders,
     profiles,
     schemas,
+    sqs_batch,
 )
 from chalicelib.config import settings
 from chalicelib.errors import InvalidInput, ShopError
@@ -198,6 +202,11 @@ def patch_me() -> dict[str, Any]:
     return profiles.update_profile(caller(), body(schemas.PROFILE_PATCH))
 
 
+@route("/me/notifications", auth=True)
+def my_notifications() -> dict[str, Any]:
+    return inbox.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+
+
 # --- catalog ------------------------------------------------------------------------------------
 
 
@@ -307,3 +316,44 @@ def admin_orders() -> dict[str, Any]:
 def admin_patch_order(order_id: str) -> dict[str, Any]:
     admin()
     return orders.admin_move(order_id, body(schemas.ORDER_STATUS_PATCH)["status"])
+
+
+# --- async fulfillment --------------------------------------------------------------------------
+# The orders table's stream is the outbox; SNS fans events out to one SQS queue per consumer.
+ORDERS_STREAM_ARN = os.environ.get(
+    "ORDERS_STREAM_ARN",
+    # Only `chalice local` and tests import the app without a real stream; the event pump resolves
+    # the table's actual stream from the table name in this ARN.
+    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.orders_table}/stream/local",
+)
+
+
+@app.on_dynamodb_record(
+    stream_arn=ORDERS_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON"
+)
+def publish_order_events(event: Any) -> None:
+    """Publish the domain event of every committed order change; a failure retries the batch."""
+    for record in event:
+        domain_event = events.from_stream_record(
+            record.event_name, record.new_image, record.old_image
+        )
+        if domain_event is not None:
+            events.publish(domain_event)
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("payments"), batch_size=10)
+def take_payments(event: Any) -> None:
+    """Charge placed orders and refund cancelled ones."""
+    sqs_batch.process(event, fulfillment.on_payment_event, "payments")
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("fulfillment"), batch_size=10)
+def ship_orders(event: Any) -> None:
+    """Book shipments for confirmed orders."""
+    sqs_batch.process(event, fulfillment.on_fulfillment_event, "fulfillment")
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("notifications"), batch_size=10)
+def notify_shoppers(event: Any) -> None:
+    """Tell shoppers what happened to their orders."""
+    sqs_batch.process(event, fulfillment.on_notification_event, "notifications")

@@ -67,6 +67,7 @@ def list_products(category: str | None, limit: int, cursor: str | None) -> dict[
         limit=limit,
         cursor=cursor,
         scope=scope,
+        hash_attribute=attributes[1],
         key_attributes=attributes,
         render=render,
     )

@@ -82,6 +82,7 @@ def _new_order(
     return Order(
         order_id,
         user_id=caller.user_id,
+        contact_email=caller.email or None,
         status=Status.PENDING.value,
         items=[
             OrderLine(

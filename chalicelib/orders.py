@@ -72,6 +72,7 @@ def list_mine(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
         limit=limit,
         cursor=cursor,
         scope=f"orders:{caller.user_id}",
+        hash_attribute="userId",
         key_attributes=("orderId", "userId", "sortKey"),
         render=render,
     )
@@ -85,6 +86,7 @@ def list_by_status(caller: Caller, status: str, limit: int, cursor: str | None) 
         limit=limit,
         cursor=cursor,
         scope=f"admin-orders:{status}:{caller.user_id}",
+        hash_attribute="status",
         key_attributes=("orderId", "status", "sortKey"),
         render=render,
     )

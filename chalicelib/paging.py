@@ -12,18 +12,18 @@ from chalicelib import cursors
 
 
 def newest_first(
-    index: GlobalSecondaryIndex[Any],
+    index: GlobalSecondaryIndex[Any] | type[Model],
     hash_value: str,
     *,
     limit: int,
     cursor: str | None,
     scope: str,
+    hash_attribute: str,
     key_attributes: tuple[str, ...],
     render: Callable[[Any], dict[str, Any]],
 ) -> dict[str, Any]:
     """The contract's `{items, nextCursor}` for one page of a Query (one DynamoDB call)."""
     start = cursors.decode(scope, cursor)
-    hash_attribute = key_attributes[1]
     cursors.require_partition(start, hash_attribute, hash_value)
     # Ask for one more than the page: then nextCursor is null exactly when the list has ended.
     results = index.query(

@@ -163,9 +163,12 @@ class Order(Model):
 
     class Meta(_Meta):
         table_name = _S.orders_table
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     order_id = UnicodeAttribute(hash_key=True, attr_name="orderId")
     user_id = UnicodeAttribute(attr_name="userId")
+    # The shopper's email when they ordered (from the ID token), for notifications.
+    contact_email = UnicodeAttribute(null=True, attr_name="contactEmail")
     status = UnicodeAttribute()
     items = ListAttribute(of=OrderLine)
     total_cents = NumberAttribute(attr_name="totalCents")

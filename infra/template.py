@@ -17,7 +17,8 @@ import sys
 from infra import database, identity, messaging, storage
 from infra.cfn import Json, equals, not_, ref
 
-STAGES = ("local", "dev", "prod")
+# "test" is the API test suite's in-process moto, kept apart from a local stack in the same process.
+STAGES = ("local", "test", "dev", "prod")
 # Queue handlers run with the Lambda timeout of .chalice/config.json; SQS wants 6 times it.
 HANDLER_TIMEOUT_SECONDS = 10
 DEFAULT_VISIBILITY_TIMEOUT = 6 * HANDLER_TIMEOUT_SECONDS

@@ -32,7 +32,8 @@ os.environ.update(
         "AUTO_CONFIRM": "true",
         "CORS_ORIGIN": "http://127.0.0.1:8080",
         "CURSOR_SECRET": "test-cursor-secret",
-        "IMAGES_BUCKET": "shop-test-images",
+        # Tests purge the queues between cases; AWS allows one purge a minute, moto can relax it.
+        "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",
     }
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -92,46 +93,24 @@ def _serve_moto_jwks() -> tuple[str, ThreadingHTTPServer]:
 
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[CognitoPool]:
-    """moto for the whole session, with the shop's user pool, app client and admin group."""
-    with mock_aws():
-        import boto3
+    """moto for the whole session, with every resource of the infrastructure template."""
+    from infra.provision import provision
 
-        idp = boto3.client("cognito-idp")
-        pool_id = idp.create_user_pool(
-            PoolName="shop-test-users",
-            UsernameAttributes=["email"],
-            AutoVerifiedAttributes=["email"],
-            Policies={
-                "PasswordPolicy": {
-                    "MinimumLength": 8,
-                    "RequireUppercase": True,
-                    "RequireLowercase": True,
-                    "RequireNumbers": True,
-                    "RequireSymbols": False,
-                }
-            },
-        )["UserPool"]["Id"]
-        client_id = idp.create_user_pool_client(
-            UserPoolId=pool_id,
-            ClientName="shop-test-web",
-            GenerateSecret=False,
-            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]
-        idp.create_group(GroupName="admin", UserPoolId=pool_id)
-        boto3.client("s3").create_bucket(Bucket=os.environ["IMAGES_BUCKET"])
-        topic = boto3.client("sns").create_topic(Name="shop-test-events")["TopicArn"]
+    with mock_aws():
+        env = provision({"Stage": "test", "QueueVisibilityTimeout": "1"})
         jwks_url, jwks_server = _serve_moto_jwks()
-        os.environ.update(
-            {
-                "USER_POOL_ID": pool_id,
-                "USER_POOL_CLIENT_ID": client_id,
-                "JWKS_URL": jwks_url,
-                "EVENTS_TOPIC_ARN": topic,
-            }
-        )
+        os.environ.update({**env, "JWKS_URL": jwks_url})
         _reset_caches()
-        yield CognitoPool(pool_id, client_id, jwks_url)
+        _drop_tables()  # each test gets fresh ones from the `tables` fixture
+        yield CognitoPool(env["USER_POOL_ID"], env["USER_POOL_CLIENT_ID"], jwks_url)
         jwks_server.shutdown()
+
+
+def _drop_tables() -> None:
+    from chalicelib.tables import ALL_MODELS
+
+    for model in ALL_MODELS:
+        model.delete_table()
 
 
 def _reset_caches() -> None:
@@ -151,8 +130,7 @@ def tables(moto_session: CognitoPool) -> Iterator[None]:
     for model in ALL_MODELS:
         model.create_table(wait=False)
     yield
-    for model in ALL_MODELS:
-        model.delete_table()
+    _drop_tables()
 
 
 @pytest.fixture(scope="session")
@@ -286,3 +264,29 @@ def product_factory(api: Api, admin: User) -> Any:
         return answer.json  # type: ignore[no-any-return]
 
     return create
+
+
+@pytest.fixture
+def pipeline(api: Api, chalice_app: Any) -> Any:
+    """The async pipeline (stream, topic, queues, handlers), stepped by the test."""
+    from chalice.test import Client
+
+    from chalicelib.config import settings
+    from tests.pipeline import Pipeline
+
+    urls = {
+        name: os.environ[f"{name.upper()}_QUEUE_URL"]
+        for name in ("payments", "fulfillment", "notifications")
+    }
+    urls.update({f"{n}-dlq": os.environ[f"{n.upper()}_DLQ_URL"] for n in list(urls)})
+    _purge(urls.values())
+    with Client(chalice_app) as client:
+        yield Pipeline(client, settings().orders_table, urls)
+
+
+def _purge(queue_urls: Any) -> None:
+    import boto3
+
+    sqs = boto3.client("sqs")
+    for url in queue_urls:
+        sqs.purge_queue(QueueUrl=url)

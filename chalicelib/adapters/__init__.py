@@ -1,0 +1,1 @@
+"""Ports to the outside world (payments, carriers, mail, events) and their implementations."""

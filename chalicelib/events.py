@@ -1,0 +1,65 @@
+"""Domain events: derived from the orders table's stream and published to the SNS topic.
+
+The stream is the outbox: an event exists exactly when its status change was committed, and a
+crash before publishing only means the stream record is delivered again. Consumers are idempotent
+(keyed on the order and the step), so publishing twice is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.config import settings
+from chalicelib.order_rules import event_type
+from chalicelib.tables import Order
+
+
+def from_stream_record(
+    event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The domain event a change to an order means, or None (for example a non-status edit)."""
+    if event_name not in ("INSERT", "MODIFY") or not new_image:
+        return None
+    order = Order.from_raw_data(new_image)
+    if event_name == "MODIFY":
+        before = Order.from_raw_data(old_image) if old_image else None
+        if before is not None and before.status == order.status:
+            return None
+    history = list(order.history or [])
+    occurred_at = history[-1].at if history else order.updated_at
+    return {
+        "type": event_type(order.status),
+        "eventId": f"{order.order_id}:{order.status}:{len(history)}",
+        "orderId": order.order_id,
+        "userId": order.user_id,
+        "status": order.status,
+        "occurredAt": occurred_at,
+        "totalCents": int(order.total_cents),
+        "currency": order.currency,
+        "trackingNumber": order.tracking_number,
+        "email": order.contact_email,
+    }
+
+
+def publish(event: dict[str, Any]) -> None:
+    """Send an event to the topic, with its type as the attribute the queues filter on."""
+    aws.client("sns").publish(
+        TopicArn=settings().events_topic_arn,
+        Message=json.dumps(event),
+        MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
+    )
+
+
+def decode(body: str) -> dict[str, Any]:
+    """An event from an SQS body (raw delivery, or wrapped in SNS's envelope); ValueError if bad."""
+    data = json.loads(body)
+    if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
+        data = json.loads(data["Message"])
+    if not isinstance(data, dict):
+        raise ValueError("an event must be a JSON object")
+    for field in ("type", "orderId", "userId"):
+        if not isinstance(data.get(field), str) or not data[field]:
+            raise ValueError(f"an event needs a string {field}")
+    return data

@@ -1,0 +1,144 @@
+"""What happens after checkout: payment, shipment and notifications, safe to run twice.
+
+Every step is keyed on the order and the step (the ledger and the order's status), never on the
+SQS message, so a duplicate or late delivery finds the work done and changes nothing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import clock, ledger, log, orders
+from chalicelib.adapters import carriers, mail, payments
+from chalicelib.config import settings
+from chalicelib.errors import InvalidTransition
+from chalicelib.order_rules import Actor, Status
+from chalicelib.tables import Profile
+
+_log = log.logger("fulfillment")
+
+
+@lru_cache(maxsize=1)
+def payment_provider() -> payments.PaymentProvider:
+    """The stage's payment provider, built once per container."""
+    return payments.provider(settings().payment_provider)
+
+
+@lru_cache(maxsize=1)
+def carrier() -> carriers.Carrier:
+    """The stage's carrier, built once per container."""
+    return carriers.carrier(settings().carrier)
+
+
+@lru_cache(maxsize=1)
+def mailer() -> mail.Mailer:
+    """The stage's mailer, built once per container."""
+    return mail.mailer(settings().mailer, settings().mail_sender)
+
+
+def on_payment_event(event: dict[str, Any]) -> None:
+    """The payments queue: charge placed orders, refund cancelled ones."""
+    if event["type"] == "OrderPlaced":
+        take_payment(event["orderId"])
+    elif event["type"] == "OrderCancelled":
+        refund_if_captured(event["orderId"])
+
+
+def take_payment(order_id: str) -> None:
+    """Charge a PENDING order once and move it to CONFIRMED or PAYMENT_FAILED."""
+    order = orders.load(order_id)
+    if order.status != Status.PENDING:
+        _log.info("not pending; nothing to charge", extra={"fields": {"status": order.status}})
+        return
+    charge = payment_provider().charge(
+        order_id, int(order.total_cents), order.currency, order.payment_token
+    )
+    target = Status.CONFIRMED if charge.approved else Status.PAYMENT_FAILED
+    try:
+        orders.move(order_id, target, Actor.SYSTEM)
+    except InvalidTransition:
+        # The order moved on meanwhile (a cancel won the race): money taken for it goes back.
+        refund_if_captured(order_id)
+
+
+def refund_if_captured(order_id: str) -> None:
+    """Refund a cancelled order whose payment was captured (once)."""
+    order = orders.load(order_id)
+    charge = ledger.find(order_id, "charge")
+    captured = charge is not None and ledger.detail(charge).get("outcome") == payments.APPROVED
+    if order.status != Status.CANCELLED or not captured:
+        return
+    reference = payment_provider().refund(order_id, int(order.total_cents), order.currency)
+    _log.info("refunded", extra={"fields": {"refund": reference}})
+
+
+def on_fulfillment_event(event: dict[str, Any]) -> None:
+    """The fulfillment queue: ship confirmed orders."""
+    if event["type"] == "OrderConfirmed":
+        ship(event["orderId"])
+
+
+def ship(order_id: str) -> None:
+    """Book a shipment for a CONFIRMED order once and move it to FULFILLED."""
+    order = orders.load(order_id)
+    if order.status != Status.CONFIRMED:
+        _log.info("not confirmed; nothing to ship", extra={"fields": {"status": order.status}})
+        return
+    tracking = carrier().create_shipment(order_id, order.shipping_address.country)
+    try:
+        orders.move(order_id, Status.FULFILLED, Actor.SYSTEM, tracking_number=tracking)
+    except InvalidTransition:
+        _log.warning("cancelled while shipping; shipment booked", extra={"fields": {"t": tracking}})
+
+
+_SUBJECTS = {
+    "OrderPlaced": "We received your order",
+    "OrderConfirmed": "Payment received: your order is confirmed",
+    "PaymentFailed": "Your payment was declined",
+    "OrderFulfilled": "Your order is on its way",
+    "OrderDelivered": "Your order was delivered",
+    "OrderCancelled": "Your order was cancelled",
+}
+
+
+def on_notification_event(event: dict[str, Any]) -> None:
+    """The notifications queue: tell the shopper what happened to their order, once per event."""
+    subject = _SUBJECTS.get(event["type"])
+    if subject is None:
+        return
+    email = event.get("email") or _profile_email(event["userId"])
+    if not email:
+        _log.warning("no email for this user; nothing to notify")
+        return
+    occurred = str(event.get("occurredAt") or clock.iso(clock.now()))
+    mailer().send(
+        mail.Message(
+            user_id=event["userId"],
+            email=email,
+            order_id=event["orderId"],
+            type=event["type"],
+            subject=f"{subject} ({event['orderId']})",
+            body=_body(event),
+            sent_at=occurred,
+            sort_key=f"{occurred}#{event['orderId']}#{event['type']}",
+        )
+    )
+
+
+def _body(event: dict[str, Any]) -> str:
+    lines = [f"Order {event['orderId']} is now {event.get('status', '')}."]
+    if event.get("trackingNumber"):
+        lines.append(f"Tracking number: {event['trackingNumber']}.")
+    if event.get("totalCents") is not None:
+        lines.append(f"Total: {event['totalCents']} cents {event.get('currency', '')}.")
+    return " ".join(lines)
+
+
+def _profile_email(user_id: str) -> str | None:
+    try:
+        return str(Profile.get(user_id).email)
+    except DoesNotExist:
+        return None
