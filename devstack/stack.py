@@ -1,9 +1,9 @@
 """The local stack, start to finish: moto, the resources, demo data, API, pump and storefront.
 
-    moto (this process) <- infra.provision (Stage=local) <- seed
-    chalice local  (child: the API)          } the same environment,
-    devstack.pump  (child: event handlers)   } pointed at moto
-    storefront     (this process: static/ and a generated config.js)
+moto (this process) <- infra.provision (Stage=local) <- seed
+chalice local  (child: the API)          } the same environment,
+devstack.pump  (child: event handlers)   } pointed at moto
+storefront     (this process: static/ and a generated config.js)
 """
 
 from __future__ import annotations
