@@ -165,6 +165,13 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@route("/openapi.json")
+def openapi_document() -> dict[str, Any]:
+    from chalicelib import openapi  # built on first use: no cost to other cold starts
+
+    return openapi.document()
+
+
 # --- identity -----------------------------------------------------------------------------------
 
 
