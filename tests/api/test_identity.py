@@ -2,37 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
-import json
-import time
-from pathlib import Path
-
-import jwt
 import pytest
 
 from tests.conftest import PASSWORD
-
-
-def _moto_private_key():
-    import moto
-
-    source = Path(moto.__file__).parent / "cognitoidp/resources/jwks-private.json.gz"
-    return jwt.algorithms.RSAAlgorithm.from_jwk(gzip.decompress(source.read_bytes()).decode())
-
-
-def _claims(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
-def _resign(token: str, **changes) -> str:
-    """The same token re-signed with moto's own key, with some claims changed."""
-    claims = {**_claims(token), **changes}
-    return jwt.encode(claims, _moto_private_key(), algorithm="RS256", headers={"kid": "dummy"})
-
-
-def _b64(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+from tests.tokens import BAD_AUTHORIZATIONS, bad_authorizations, resign
 
 
 def test_a_new_user_registers_logs_in_and_reads_their_profile(api):
@@ -109,48 +82,9 @@ def test_a_bare_token_is_accepted_too(api, shopper):
     assert answer.status == 200
 
 
-def _bad_authorizations(user):
-    token = user.id_token
-    header, payload, signature = token.split(".")
-    tampered_payload = _b64({**_claims(token), "sub": "someone-else"})
-    none_token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}."
-    now = int(time.time())
-    return {
-        "missing": None,
-        "empty": "",
-        "malformed": "Bearer not.a.jwt",
-        "two words after bearer": f"Bearer {token} extra",
-        "random text": "Basic dXNlcjpwYXNz",
-        "tampered": f"Bearer {header}.{tampered_payload}.{signature}",
-        "alg none": f"Bearer {none_token}",
-        "expired": "Bearer " + _resign(token, exp=now - 60, iat=now - 3660),
-        "other pool": "Bearer "
-        + _resign(token, iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"),
-        "other client": "Bearer " + _resign(token, aud="another-app-client"),
-        "access token": f"Bearer {user.access_token}",
-        "access token_use": "Bearer " + _resign(token, token_use="access"),
-    }
-
-
-@pytest.mark.parametrize(
-    "case",
-    [
-        "missing",
-        "empty",
-        "malformed",
-        "two words after bearer",
-        "random text",
-        "tampered",
-        "alg none",
-        "expired",
-        "other pool",
-        "other client",
-        "access token",
-        "access token_use",
-    ],
-)
+@pytest.mark.parametrize("case", BAD_AUTHORIZATIONS)
 def test_every_bad_token_is_a_401_with_the_contract_body(api, shopper, case):
-    authorization = _bad_authorizations(shopper)[case]
+    authorization = bad_authorizations(shopper.id_token, shopper.access_token)[case]
     headers = {} if authorization is None else {"Authorization": authorization}
 
     answer = api.get("/me", headers=headers)
@@ -162,7 +96,7 @@ def test_every_bad_token_is_a_401_with_the_contract_body(api, shopper, case):
 
 def test_a_re_signed_token_with_good_claims_is_accepted(api, shopper):
     """The negative cases above fail for their claim, not because re-signing breaks the token."""
-    answer = api.get("/me", headers={"Authorization": "Bearer " + _resign(shopper.id_token)})
+    answer = api.get("/me", headers={"Authorization": "Bearer " + resign(shopper.id_token)})
     assert answer.status == 200
 
 
