@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from chalicelib import (
     idempotency,
     identity,
     inbox,
+    log,
     orders,
     profiles,
     schemas,
@@ -82,6 +84,28 @@ def route(
 
 
 _this_request = threading.local()
+_request_log = log.logger("http")
+
+
+@app.middleware("http")
+def log_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """One JSON line per request: route, status, time and caller id; never headers or bodies."""
+    started = time.perf_counter()
+    response = get_response(event)
+    claims = (event.context.get("authorizer") or {}).get("claims") or {}
+    _request_log.info(
+        "request",
+        extra={
+            "fields": {
+                "method": event.method,
+                "route": event.context.get("resourcePath"),
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "userId": claims.get("sub"),
+            }
+        },
+    )
+    return response
 
 
 @app.middleware("http")

@@ -35,11 +35,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stdout is at the time (Lambda's, or a test's capture)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write one record to the current stdout."""
+        self.stream = sys.stdout
+        super().emit(record)
+
+
 def logger(name: str) -> logging.Logger:
     """A logger that writes JSON lines to stdout (CloudWatch keeps each line as one event)."""
     log = logging.getLogger(f"shop.{name}")
     if not log.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(JsonFormatter())
         log.addHandler(handler)
         log.setLevel(logging.INFO)
