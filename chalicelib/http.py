@@ -73,6 +73,8 @@ def to_http_error(exc: BaseException) -> ChaliceViewError | None:
         if isinstance(exc, domain):
             return http(str(exc))
     code = aws_error_code(exc)
+    if code == "TransactionCanceledException" and _cancelled_by_throttling(exc):
+        code = "ThrottlingException"
     if code in RETRYABLE_AWS_CODES:
         return ServiceUnavailableError("A dependency is busy; retry with the same Idempotency-Key")
     if code == "TransactionCanceledException" or code == "TransactionConflictException":
@@ -80,6 +82,21 @@ def to_http_error(exc: BaseException) -> ChaliceViewError | None:
     if _is_connection_error(exc):
         return ServiceUnavailableError("A dependency is unreachable; retry later")
     return None
+
+
+_THROTTLING_REASONS = frozenset(
+    {
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+        "InternalServerError",
+    }
+)
+
+
+def _cancelled_by_throttling(exc: BaseException) -> bool:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return any(r is not None and r.code in _THROTTLING_REASONS for r in reasons)
 
 
 def _is_connection_error(exc: BaseException) -> bool:
