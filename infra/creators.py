@@ -8,6 +8,7 @@ change to the template is never dropped on the floor locally.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -239,6 +240,18 @@ def _bucket_policy(target: Target, props: Json) -> Created:
     return Created(props["Bucket"])
 
 
+def _secret(target: Target, props: Json) -> Created:
+    _check("AWS::SecretsManager::Secret", props, {"Name", "Description", "GenerateSecretString"})
+    manager = target.client("secretsmanager")
+    value = manager.get_random_password(**props.get("GenerateSecretString", {}))["RandomPassword"]
+    name = props.get("Name") or f"secret-{uuid.uuid4().hex[:12]}"  # CloudFormation names it
+    request = {"Name": name, "SecretString": value}
+    if "Description" in props:
+        request["Description"] = props["Description"]
+    arn = manager.create_secret(**request)["ARN"]
+    return Created(arn, {"Id": arn})
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SNS::Topic": _topic,
@@ -251,6 +264,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::SecretsManager::Secret": _secret,
 }
 
 # Types the template may use that have no local counterpart, and why. Empty today: moto 5.2 can

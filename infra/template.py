@@ -14,7 +14,7 @@ import json
 import re
 import sys
 
-from infra import database, identity, messaging, storage
+from infra import database, identity, messaging, secret, storage
 from infra.cfn import Json, equals, not_, ref
 
 # "test" is the API test suite's in-process moto, kept apart from a local stack in the same process.
@@ -59,7 +59,7 @@ CONDITIONS: Json = {
     "HasAlarmTopic": not_(equals(ref("AlarmTopicArn"), "")),
 }
 
-_SECTIONS = (identity, database, messaging, storage)
+_SECTIONS = (identity, database, messaging, storage, secret)
 
 
 def build_template() -> Json:
