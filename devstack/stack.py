@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import sys
 import time
 from http.server import ThreadingHTTPServer
@@ -98,11 +97,16 @@ class LocalStack:
             "JWKS_URL": f"{moto_url}/{outputs['USER_POOL_ID']}/.well-known/jwks.json",
             "WEB_URL": s.web_url,
             "CORS_ORIGIN": s.web_url,
-            "CURSOR_SECRET": secrets.token_urlsafe(32),
+            # As the deploy does: the value of the template's generated secret (new every run).
+            "CURSOR_SECRET": self._secret_value(moto_url, outputs["CURSOR_SECRET_ARN"]),
             "SHOP_STAGE": STAGE,
         }
         env.update(ChaliceConfig.load(s.project_dir, STAGE).environment())
         return env
+
+    def _secret_value(self, moto_url: str, arn: str) -> str:
+        manager = boto3.client("secretsmanager", region_name=REGION, endpoint_url=moto_url)
+        return str(manager.get_secret_value(SecretId=arn)["SecretString"])
 
     def _seed(self) -> None:
         s = self.settings

@@ -32,7 +32,7 @@ def outputs() -> Json:
     """CURSOR_SECRET_ARN: where the deploy reads CURSOR_SECRET from."""
     return {
         "CursorSecretArn": {
-            "Description": "CURSOR_SECRET_ARN: the secret whose value the deploy sets as CURSOR_SECRET",
+            "Description": "CURSOR_SECRET_ARN: the secret the deploy sets CURSOR_SECRET from",
             "Value": ref(SECRET),
         }
     }
