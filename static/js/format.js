@@ -72,8 +72,11 @@ export function statusLabel(status) {
   return STATUS_LABELS[status] || String(status ?? "Unknown");
 }
 
-/** A short id for display ("a1b2c3d4"). The full id stays in data attributes and links. */
+/**
+ * A short id for display ("ord_a1b2c3d4e5..." -> "A1B2C3D4"). A type prefix such as "ord_" is the same
+ * for every order, so it is dropped first. The full id stays in data attributes and links.
+ */
 export function shortId(id) {
-  const s = String(id ?? "");
+  const s = String(id ?? "").replace(/^[a-z]{2,5}_(?=[0-9a-z])/i, "");
   return s.length > 10 ? s.slice(0, 8).toUpperCase() : s.toUpperCase();
 }
