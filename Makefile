@@ -38,5 +38,16 @@ fmt: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# Deploy to AWS (docs/deploy.md): needs AWS credentials and AWS_DEFAULT_REGION; runs on the venv's
+# python3.11, which is also the Lambda runtime. DEPLOY_ARGS="--parameter AlarmTopicArn=arn:..."
+package: $(STAMP)
+	$(BIN)/python -m deploy package --stage $(STAGE) $(DEPLOY_ARGS)
+
+deploy: $(STAMP)
+	$(BIN)/python -m deploy deploy --stage $(STAGE) $(DEPLOY_ARGS)
+
+destroy: $(STAMP)
+	$(BIN)/python -m deploy destroy --stage $(STAGE) --confirm "$(CONFIRM)" $(DEPLOY_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build

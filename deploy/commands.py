@@ -1,0 +1,140 @@
+"""`make deploy` and `make destroy`: the whole sequence, every step safe to run again."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from deploy import DeployError, environment, gateway, policies, project, stack, storefront
+from deploy.aws import Aws
+from deploy.chalice_cli import ChaliceRunner, DeployedApi, deployed_api, run_chalice
+from deploy.stages import StageSettings, extra_env, stage_settings
+from infra.template import build_template
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a deploy made: the URLs to print and where it built."""
+
+    api_url: str
+    web_url: str
+    build_dir: Path
+    outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Where the deploy reads and writes, and its seams for the offline rehearsal."""
+
+    project: Path = project.ROOT
+    build_root: Path | None = None  # default: <project>/build
+    state: Path | None = None  # default: <project>/.chalice (deployed records, dependency cache)
+    template: dict[str, Any] | None = None  # default: infra.template's
+    runner: ChaliceRunner = run_chalice
+    environ: dict[str, str] | None = None  # default: os.environ
+    parameters: dict[str, str] | None = None  # extra stack parameters (CorsOrigin, AlarmTopicArn)
+    delay: int = stack.DEFAULT_DELAY
+    log: Log = print
+
+    def build_dir(self, kind: str, stage: str) -> Path:
+        """build/<kind>-<stage>."""
+        return (self.build_root or self.project / "build") / f"{kind}-{stage}"
+
+    def state_dir(self) -> Path:
+        """Where Chalice's records are kept."""
+        return self.state or project.state_dir(self.project)
+
+    def env(self) -> dict[str, str]:
+        """The deploy's own environment."""
+        return dict(os.environ if self.environ is None else self.environ)
+
+
+def _chalice_env(options: Options, region: str) -> dict[str, str]:
+    clean = environment.without_app_variables(options.env(), options.project)
+    return {**clean, "AWS_DEFAULT_REGION": region}
+
+
+def deploy_infrastructure(settings: StageSettings, aws: Aws, options: Options) -> dict[str, str]:
+    """Create or update the stage's infrastructure stack; answer its outputs."""
+    parameters = {"Stage": settings.name, **settings.parameters, **(options.parameters or {})}
+    options.log(f"stack {settings.stack_name}: create or update (waits for CloudFormation)")
+    return stack.deploy_stack(
+        aws.client("cloudformation"),
+        settings.stack_name,
+        options.template or build_template(),
+        parameters,
+        options.delay,
+    )
+
+
+def build_for_chalice(
+    settings: StageSettings, aws: Aws, options: Options, outputs: dict[str, str]
+) -> Path:
+    """Write build/deploy-<stage>: the project with the stack's values and rendered policies."""
+    stage = settings.name
+    config = project.chalice_config(options.project)
+    secret = environment.cursor_secret(aws.client("secretsmanager"), outputs)
+    extra = extra_env(settings, options.env())
+    env = environment.app_environment(options.project, outputs, secret, extra)
+    stage_env = {**project.stage_environment(config, stage), **env}
+    rendered = policies.render_for_deploy(stage, stage_env, aws.region, aws.account_id(), outputs)
+    build = options.build_dir("deploy", stage)
+    return project.prepare(options.project, build, stage, env, rendered, options.state_dir())
+
+
+def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
+    """Deploy or update a whole stage; answer its URLs."""
+    options = options or Options()
+    settings = stage_settings(stage)
+    extra_env(settings, options.env())  # fail before touching anything
+    outputs = deploy_infrastructure(settings, aws, options)
+    build = build_for_chalice(settings, aws, options, outputs)
+    options.log(f"chalice deploy --stage {stage} (in {build})")
+    options.runner(["deploy", "--stage", stage], build, _chalice_env(options, aws.region))
+    api = deployed_api(project.deployed_state(options.state_dir(), stage))
+    _finish_api(settings, aws, options, api, outputs["CorsOrigin"])
+    options.log(f"storefront: s3://{outputs['WebBucket']}")
+    storefront.publish(aws.client("s3"), outputs["WebBucket"], options.project / "static", api.url)
+    options.log(f"API:        {api.url}")
+    options.log(f"storefront: {outputs['WebUrl']}")
+    return Deployment(api.url, outputs["WebUrl"], build, outputs)
+
+
+def _finish_api(
+    settings: StageSettings, aws: Aws, options: Options, api: DeployedApi, origin: str
+) -> None:
+    config = project.chalice_config(options.project)
+    section = project.stage_config(config, settings.name)
+    api_stage = section.get("api_gateway_stage", config.get("api_gateway_stage", "api"))
+    options.log(f"API Gateway: CORS on its own errors, throttling {settings.throttle}")
+    gateway.configure_api(
+        aws.client("apigateway"), api.rest_api_id, api_stage, origin, settings.throttle
+    )
+
+
+def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str = "") -> None:
+    """Remove a whole stage: the Chalice app, the buckets' objects, then the stack."""
+    options = options or Options()
+    settings = stage_settings(stage)
+    if stage == "prod" and confirm != stage:
+        raise DeployError("destroying prod deletes its data: make destroy STAGE=prod CONFIRM=prod")
+    cfn = aws.client("cloudformation")
+    outputs = stack.outputs(cfn, settings.stack_name)
+    deployed = project.deployed_state(options.state_dir(), stage) or {}
+    if deployed.get("resources"):
+        # chalice delete imports app.py (not the policies): the committed stage config is enough.
+        build = options.build_dir("deploy", stage)
+        project.prepare(options.project, build, stage, {}, {}, options.state_dir())
+        options.log(f"chalice delete --stage {stage}")
+        options.runner(["delete", "--stage", stage], build, _chalice_env(options, aws.region))
+    for key in ("ImagesBucket", "WebBucket"):
+        if key in outputs:
+            removed = storefront.empty_bucket(aws.client("s3"), outputs[key])
+            options.log(f"emptied s3://{outputs[key]} ({removed} objects)")
+    options.log(f"stack {settings.stack_name}: delete (waits for CloudFormation)")
+    stack.delete_stack(cfn, settings.stack_name, options.delay)

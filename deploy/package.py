@@ -1,0 +1,203 @@
+"""`make package`: one SAM template for CloudFormation pipelines, and the deployment zip.
+
+`chalice package --merge-template` merges a template into the one Chalice generates, key by key
+(chalice/package.py, TemplateDeepMerger): a value of ours replaces Chalice's unless both are
+objects, which are merged. So the merge template is the infrastructure template plus overrides
+only where Chalice's values are plain strings (each function's environment, the DynamoDB stream
+ARN, the authorizer's user pool ARN), and `DependsOn` where they are not: Chalice names each
+function's queue with an `Fn::Sub` of its name, which merging a `Fn::GetAtt` into would corrupt.
+
+One value Chalice bakes into the API's definition in many places is not plain at package time: the
+CORS origin of every OPTIONS answer (the storefront bucket's URL, known once the stack exists).
+The package imports the app with a placeholder origin and then turns each placeholder into the
+stack's `CorsOrigin` expression.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chalice.utils import to_cfn_resource_name
+
+from deploy import DeployError, app_facts, environment, gateway, policies, project
+from deploy.app_facts import AppFacts
+from deploy.chalice_cli import ChaliceRunner, run_chalice
+from deploy.stages import StageSettings, extra_env, stage_settings
+from infra import database, messaging, storage
+from infra.cfn import get_att
+from infra.template import build_template, env_name
+
+Json = dict[str, Any]
+CORS_PLACEHOLDER = "https://cors-origin.invalid"
+MAX_ZIP_BYTES = 20 * 1024 * 1024
+CURSOR_SECRET_VALUE: Json = {"Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}}}"}
+
+
+@dataclass(frozen=True)
+class Package:
+    """The packaged stage: the template, the zip and the zip's sizes."""
+
+    template: Path
+    zip_file: Path
+    zipped_bytes: int
+    unzipped_bytes: int
+
+
+def function_logical_id(function: str) -> str:
+    """The logical id `chalice package` gives a function: api_handler -> APIHandler."""
+    return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
+
+
+def _queue_logical_id(stage: str, queue_name: str) -> str:
+    for consumer in messaging.CONSUMERS:
+        if queue_name == f"shop-{stage}-{consumer.name}":
+            return consumer.queue
+    raise DeployError(f"the app reads queue {queue_name}, which the template does not declare")
+
+
+def _streamed_table(stage: str, stream_arn: str) -> str:
+    name = stream_arn.split(":table/", 1)[-1].split("/", 1)[0].removeprefix(f"shop-{stage}-")
+    for table in database.TABLES:
+        if table.name == name and table.stream:
+            return table.logical_id
+    raise DeployError(f"the app reads the stream {stream_arn}, which the template does not declare")
+
+
+def function_environment(reads: set[str]) -> Json:
+    """Each variable the app reads from the stack, as the stack's own expression for it."""
+    values = {
+        env_name(key): output["Value"]
+        for key, output in build_template()["Outputs"].items()
+        if env_name(key) in reads
+    }
+    values[environment.SECRET_VARIABLE] = CURSOR_SECRET_VALUE
+    return values
+
+
+def _function_override(stage: str, function: str, facts: AppFacts, variables: Json) -> Json:
+    logical_id = function_logical_id(function)
+    override: Json = {
+        "Properties": {
+            # The names chalice deploy gives them, which the policies' log groups name.
+            "FunctionName": f"shop-{stage}-{function}",
+            "Environment": {"Variables": variables},
+        }
+    }
+    if function in facts.queues:
+        override["DependsOn"] = [_queue_logical_id(stage, facts.queues[function])]
+    if function in facts.streams:
+        table = _streamed_table(stage, facts.streams[function])
+        event = {"Properties": {"Stream": get_att(table, "StreamArn")}}
+        override["Properties"]["Events"] = {f"{logical_id}DynamodbEventSource": event}
+    return override
+
+
+def cors_origin_header() -> Json:
+    """The stack's CORS origin as a static header value (in single quotes)."""
+    return {"Fn::Sub": ["'${Origin}'", {"Origin": storage.cors_origin()}]}
+
+
+def _rest_api_override(settings: StageSettings, facts: AppFacts) -> Json:
+    providers = {"providerARNs": [get_att("UserPool", "Arn")]}
+    return {
+        "Properties": {
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": settings.throttle.rate_limit,
+                    "ThrottlingBurstLimit": settings.throttle.burst_limit,
+                }
+            ],
+            "DefinitionBody": {
+                "securityDefinitions": {
+                    name: {"x-amazon-apigateway-authorizer": providers}
+                    for name in facts.cognito_authorizers
+                },
+                "x-amazon-apigateway-gateway-responses": gateway.gateway_responses(
+                    cors_origin_header()
+                ),
+            },
+        }
+    }
+
+
+def merge_template(settings: StageSettings, facts: AppFacts, reads: set[str]) -> Json:
+    """The template `chalice package --merge-template` merges: the stack plus the overrides."""
+    stage = settings.name
+    template = build_template()
+    template["Description"] = f"The shop, stage {stage}: infrastructure, functions and API."
+    parameter = template["Parameters"]["Stage"]
+    # Chalice baked this stage's names (queues, functions) into its half: no other stage fits.
+    template["Parameters"]["Stage"] = {**parameter, "Default": stage, "AllowedValues": [stage]}
+    variables = function_environment(reads)
+    for function in facts.functions:
+        override = _function_override(stage, function, facts, variables)
+        template["Resources"][function_logical_id(function)] = override
+    if "api_handler" in facts.functions:
+        template["Resources"]["RestAPI"] = _rest_api_override(settings, facts)
+    return template
+
+
+def replace_cors_placeholder(value: Any) -> Any:
+    """`value` with every string holding the placeholder origin made the stack's origin."""
+    if isinstance(value, list):
+        return [replace_cors_placeholder(item) for item in value]
+    if isinstance(value, dict):
+        return {key: replace_cors_placeholder(item) for key, item in value.items()}
+    if isinstance(value, str) and CORS_PLACEHOLDER in value:
+        text = value.replace(CORS_PLACEHOLDER, "${Origin}")
+        return {"Fn::Sub": [text, {"Origin": copy.deepcopy(storage.cors_origin())}]}
+    return value
+
+
+def zip_sizes(path: Path) -> tuple[int, int]:
+    """A zip's size on disk and the total size of what it holds, in bytes."""
+    with zipfile.ZipFile(path) as archive:
+        unzipped = sum(info.file_size for info in archive.infolist())
+    return path.stat().st_size, unzipped
+
+
+def build_package(
+    stage: str,
+    out: Path,
+    *,
+    project_dir: Path = project.ROOT,
+    build_root: Path | None = None,
+    environ: dict[str, str],
+    runner: ChaliceRunner = run_chalice,
+) -> Package:
+    """Package a stage into `out` (sam.json and deployment.zip); answer the sizes."""
+    settings = stage_settings(stage)
+    config = project.chalice_config(project_dir)
+    extra = extra_env(settings, environ)
+    stage_env = {**project.stage_environment(config, stage), **extra}
+    build = (build_root or project_dir / "build") / f"package-src-{stage}"
+    project.prepare(
+        project_dir,
+        build,
+        stage,
+        {"CORS_ORIGIN": CORS_PLACEHOLDER, **extra},
+        policies.render_for_package(stage_env),
+        project.state_dir(project_dir),
+    )
+    clean = environment.without_app_variables(environ, project_dir)
+    facts = app_facts.read(build, stage, clean)
+    reads = environment.variables_the_app_reads(project_dir)
+    merge = build / "merge-template.json"
+    merge.write_text(json.dumps(merge_template(settings, facts, reads), indent=2) + "\n")
+    runner(["package", "--stage", stage, "--merge-template", str(merge), str(out)], build, clean)
+    sam = out / "sam.json"
+    template = replace_cors_placeholder(json.loads(sam.read_text()))
+    if CORS_PLACEHOLDER in json.dumps(template):
+        raise DeployError("the placeholder CORS origin is still in the template")
+    sam.write_text(json.dumps(template, indent=2) + "\n")
+    zipped, unzipped = zip_sizes(out / "deployment.zip")
+    if zipped > MAX_ZIP_BYTES:
+        raise DeployError(f"deployment.zip is {zipped / 1e6:.1f} MB; the budget is 20 MB")
+    return Package(sam, out / "deployment.zip", zipped, unzipped)

@@ -1,0 +1,63 @@
+"""The deploy's own per-stage settings: what .chalice/config.json cannot hold.
+
+Throttling is per API Gateway stage (every method), so one noisy client cannot run up the bill or
+starve the others; API Gateway answers 429 above it. The limits are deliberately low for dev.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from deploy import DeployError
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway's token bucket for every method of a stage."""
+
+    rate_limit: float  # requests per second, sustained
+    burst_limit: int  # requests at once
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """One deployable stage."""
+
+    name: str
+    throttle: Throttle
+    # Variables the deploy takes from its own environment into the Lambdas' (e.g. SES's sender).
+    required_env: tuple[str, ...] = ()
+    parameters: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def stack_name(self) -> str:
+        """The infrastructure stack's name."""
+        return f"shop-{self.name}"
+
+
+STAGES: dict[str, StageSettings] = {
+    "dev": StageSettings("dev", Throttle(rate_limit=25, burst_limit=50)),
+    # prod sends mail with SES (MAILER=ses), from an address or domain verified in SES.
+    "prod": StageSettings("prod", Throttle(rate_limit=200, burst_limit=400), ("MAIL_SENDER",)),
+}
+
+
+def stage_settings(name: str) -> StageSettings:
+    """The settings of a deployable stage; DeployError for local, test or a typo."""
+    try:
+        return STAGES[name]
+    except KeyError:
+        raise DeployError(
+            f"Stage {name!r} cannot be deployed; choose one of {sorted(STAGES)}"
+        ) from None
+
+
+def extra_env(settings: StageSettings, environ: dict[str, str]) -> dict[str, str]:
+    """The variables a stage requires from the deploy's environment; DeployError if one is unset."""
+    missing = [name for name in settings.required_env if not environ.get(name)]
+    if missing:
+        raise DeployError(
+            f"Stage {settings.name} needs {', '.join(missing)} set when deploying "
+            "(MAIL_SENDER: an address or domain verified in SES)."
+        )
+    return {name: environ[name] for name in settings.required_env}
