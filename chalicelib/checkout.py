@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import carts, catalog, clock, idempotency, orders, pricing, profiles
 from chalicelib.config import settings
-from chalicelib.errors import Conflict, InvalidInput, OutOfStock, ShopError
+from chalicelib.errors import Conflict, InvalidInput, NotFound, OutOfStock, ShopError
 from chalicelib.identity import Caller
 from chalicelib.order_rules import Status
 from chalicelib.tables import Cart, HistoryEntry, Order, OrderLine, Product
@@ -30,8 +30,11 @@ def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, A
     claim = idempotency.begin(f"orders:{caller.user_id}", key, fingerprint)
     if isinstance(claim, idempotency.Replay):
         return claim.status_code, claim.body, True
+    order_id = f"ord_{claim.nonce}"
     try:
-        body = _place(caller, data, f"ord_{claim.nonce}")
+        body = _placed_before(order_id) if claim.resumed else None
+        if body is None:
+            body = _place(caller, data, order_id)
     except ShopError:
         idempotency.release(claim)  # nothing was written: leave the key free to retry
         raise
@@ -44,6 +47,14 @@ def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, A
         raise
     idempotency.complete(claim, CREATED, body)
     return CREATED, body, False
+
+
+def _placed_before(order_id: str) -> dict[str, Any] | None:
+    """The order a crashed first attempt placed, if it got that far."""
+    try:
+        return orders.render(orders.load(order_id))
+    except NotFound:
+        return None
 
 
 def _requested(caller: Caller, data: dict[str, Any]) -> tuple[list[tuple[str, int]], Cart | None]:

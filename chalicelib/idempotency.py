@@ -38,6 +38,7 @@ class Claim:
     key: str
     nonce: str
     request_hash: str
+    resumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _take_over(record: IdempotencyRecord, nonce: str, now: int) -> Claim:
         if _is_condition_failure(exc):
             raise IdempotencyInFlight("Another retry took this Idempotency-Key over") from None
         raise
-    return Claim(record.key, nonce, record.request_hash)
+    return Claim(record.key, nonce, record.request_hash, resumed=True)
 
 
 def complete(claim: Claim, status_code: int, body: Any) -> None:

@@ -44,9 +44,17 @@ def _decode(raw: bytes | str | None) -> Any:
         raise PayloadTooLarge(f"Body is over {MAX_BODY_BYTES} bytes")
     try:
         # Floats become Decimal, which no schema accepts: money and counts are integers only.
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError as exc:
+        raise InvalidInput("Body is nested too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("Body is not valid JSON") from exc
+    try:
+        # JSON may escape a lone surrogate (\ud800) that no UTF-8 store can hold.
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("Body has a string that is not valid Unicode") from exc
+    return data
 
 
 def _field_name(path: str) -> str:

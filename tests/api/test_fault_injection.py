@@ -153,11 +153,6 @@ def test_a_timeout_before_the_write_lets_the_resumed_retry_place_the_order(
     assert (Order.count(), stock_of(api, pid)) == (1, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a resumed claim re-reads the cart, which the committed first try emptied, so the "
-    "retry answers 400 'the cart is empty' (and frees the key) instead of the placed order",
-)
 def test_a_timeout_on_a_cart_checkout_then_a_retry_answers_the_placed_order(
     api, shopper, product_factory, frozen
 ):
@@ -174,11 +169,6 @@ def test_a_timeout_on_a_cart_checkout_then_a_retry_answers_the_placed_order(
     assert (Order.count(), stock_of(api, pid)) == (1, 3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a resumed claim re-checks stock before looking for its own order; when the first "
-    "try bought the last units the retry answers 409 out of stock instead of the placed order",
-)
 def test_a_timeout_on_the_order_that_took_the_last_units_then_a_retry_answers_it(
     api, shopper, product_factory, frozen
 ):
