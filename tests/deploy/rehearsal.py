@@ -1,0 +1,113 @@
+"""The pieces of an offline deploy rehearsal: a template moto's CloudFormation can create, and a
+stand-in for the `chalice deploy` subprocess that records what it was given.
+
+moto's CloudFormation (5.2) creates tables, queues, topics and buckets, but not Cognito pools,
+SNS subscriptions, queue or bucket policies, alarms or Secrets Manager secrets. The rehearsal
+template keeps the first kind and, for the outputs of the second, answers resources the test made
+directly in moto (a user pool, a client, a secret), so the outputs the deploy reads are all there.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chalice.cli.factory import CLIFactory
+
+from infra.intrinsics import dependencies
+from infra.template import build_template
+
+MOTO_CLOUDFORMATION_TYPES = {
+    "AWS::DynamoDB::Table",
+    "AWS::SQS::Queue",
+    "AWS::SNS::Topic",
+    "AWS::S3::Bucket",
+}
+
+
+def rehearsal_template(stand_ins: dict[str, str]) -> dict[str, Any]:
+    """The infra template cut to what moto can create; `stand_ins` answer the other outputs."""
+    full = build_template()
+    template = copy.deepcopy(full)
+    template["Resources"] = {
+        name: body
+        for name, body in full["Resources"].items()
+        if body["Type"] in MOTO_CLOUDFORMATION_TYPES
+    }
+    kept = set(template["Resources"])
+    outputs = {}
+    for key, output in full["Outputs"].items():
+        if dependencies({"Properties": output}, full["Resources"]) <= kept:
+            outputs[key] = output
+        else:
+            outputs[key] = {"Description": output["Description"], "Value": stand_ins[key]}
+    template["Outputs"] = outputs
+    return template
+
+
+@dataclass
+class Run:
+    """One run of the Chalice CLI: its arguments, directory, environment and .chalice/ files."""
+
+    args: list[str]
+    cwd: Path
+    env: dict[str, str]
+    files: dict[str, str]
+    config: Any = None
+
+
+@dataclass
+class FakeChalice:
+    """Plays `chalice deploy` and `chalice delete`: a REST API in moto, recorded in deployed/."""
+
+    apigateway: Any
+    region: str
+    runs: list[Run] = field(default_factory=list)
+
+    def __call__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        """Record the run and do what Chalice would to the REST API and its record."""
+        files = {
+            path.relative_to(cwd).as_posix(): path.read_text()
+            for path in sorted((cwd / ".chalice").glob("*.json"))
+        }
+        command, stage = args[0], args[args.index("--stage") + 1]
+        # Chalice's own reading of the config: the stage's variables and each policy file.
+        config = CLIFactory(str(cwd), environ=dict(env)).create_config_obj(stage)
+        self.runs.append(Run(list(args), cwd, dict(env), files, config))
+        record = cwd / ".chalice" / "deployed" / f"{stage}.json"
+        if command == "deploy":
+            self._deploy(record, config.api_gateway_stage)
+        elif command == "delete":
+            self._delete(record)
+
+    def _deploy(self, record: Path, api_stage: str) -> None:
+        resources = json.loads(record.read_text())["resources"] if record.exists() else []
+        apis = [r for r in resources if r["resource_type"] == "rest_api"]
+        if apis:
+            return  # an update: the API stays
+        api_id = self.apigateway.create_rest_api(name="shop")["id"]
+        root = self.apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+        self.apigateway.put_method(
+            restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE"
+        )
+        self.apigateway.put_integration(
+            restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK"
+        )
+        self.apigateway.create_deployment(restApiId=api_id, stageName=api_stage)
+        url = f"https://{api_id}.execute-api.{self.region}.amazonaws.com/{api_stage}/"
+        api = {
+            "name": "rest_api",
+            "resource_type": "rest_api",
+            "rest_api_id": api_id,
+            "rest_api_url": url,
+        }
+        record.write_text(json.dumps({"resources": [api], "schema_version": "2.0"}))
+
+    def _delete(self, record: Path) -> None:
+        for resource in json.loads(record.read_text())["resources"]:
+            if resource["resource_type"] == "rest_api":
+                self.apigateway.delete_rest_api(restApiId=resource["rest_api_id"])
+        record.write_text(json.dumps({"resources": [], "schema_version": "2.0"}))

@@ -1,0 +1,178 @@
+"""`make package`: one template CloudFormation accepts, wired to its own resources, and a small zip.
+
+The package is built once per session by the real command (`python -m deploy package`), in a child
+process, so it imports the app exactly as a pipeline would. The first build downloads the Lambda's
+wheels from the package index; later ones reuse Chalice's cache in .chalice/deployments/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deploy import package, policies
+from deploy.stages import STAGES
+from infra.cfn import get_att
+from infra.messaging import CONSUMERS
+from infra.storage import cors_origin
+from infra.template import build_template
+from tests.infra import views
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGE = "dev"
+cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is in requirements-dev.txt")
+
+
+@pytest.fixture(autouse=True)
+def tables() -> None:
+    """The package needs no moto."""
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build/package for the dev stage, made once by `python -m deploy package`."""
+    work = tmp_path_factory.mktemp("package")
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy", "package", "--stage", STAGE,
+         "--build-root", str(work / "build"), "--out", str(work / "out")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return work / "out"
+
+
+@pytest.fixture(scope="session")
+def sam(packaged: Path) -> dict[str, Any]:
+    """The merged template."""
+    template: dict[str, Any] = json.loads((packaged / "sam.json").read_text())
+    return template
+
+
+def _functions(sam: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        function: sam["Resources"][package.function_logical_id(function)]
+        for function in policies.functions()
+    }
+
+
+def test_cfn_lint_finds_nothing_in_the_packaged_template(packaged: Path) -> None:
+    config = cfnlint_api.ManualArgs(regions=["us-east-1"], include_checks=["I"])
+    matches = cfnlint_api.lint((packaged / "sam.json").read_text(), config=config)
+    assert [str(match) for match in matches] == []
+
+
+def test_the_deployment_zip_stays_under_20_mb_and_holds_only_the_lambdas_code(
+    packaged: Path,
+) -> None:
+    zipped, unzipped = package.zip_sizes(packaged / "deployment.zip")
+    assert zipped < package.MAX_ZIP_BYTES, f"{zipped / 1e6:.1f} MB zipped"
+    assert unzipped < 250 * 1024 * 1024  # Lambda's own limit, unzipped
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert {"app.py", "chalicelib", "pynamodb", "fastjsonschema"} <= tops
+    assert not {"tests", "deploy", "devstack", "infra", "static", "bench", "jwt", "moto"} & tops
+
+
+def test_every_resource_of_the_infra_template_is_in_the_package_unchanged(
+    sam: dict[str, Any],
+) -> None:
+    infra = build_template()
+    for name, resource in infra["Resources"].items():
+        assert sam["Resources"][name] == resource, name
+    assert sam["Conditions"] == infra["Conditions"]
+    assert set(infra["Outputs"]) <= set(sam["Outputs"])
+    assert sam["Parameters"]["Stage"]["AllowedValues"] == [STAGE]
+
+
+def test_the_packaged_tables_queues_and_subscriptions_are_the_local_stacks(
+    sam: dict[str, Any],
+) -> None:
+    for kind in ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Subscription"):
+        packaged = {n: r for n, r in sam["Resources"].items() if r["Type"] == kind}
+        local = views.of_type(kind, stage="local")
+        assert set(packaged) == set(local), kind
+
+
+def test_each_queue_handler_reads_its_own_queue_after_the_queue_exists(
+    sam: dict[str, Any],
+) -> None:
+    by_name = {f"shop-{STAGE}-{consumer.name}": consumer.queue for consumer in CONSUMERS}
+    prefix = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+    read = set()
+    for function in _functions(sam).values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] != "SQS":
+                continue
+            arn = event["Properties"]["Queue"]["Fn::Sub"]
+            assert arn.startswith(prefix)
+            queue = by_name[arn.removeprefix(prefix)]
+            # Chalice names the queue by an Fn::Sub; DependsOn orders it after the queue.
+            assert function["DependsOn"] == [queue]
+            read.add(queue)
+    assert read == {consumer.queue for consumer in CONSUMERS}
+
+
+def test_the_publisher_reads_the_orders_tables_stream(sam: dict[str, Any]) -> None:
+    events = _functions(sam)["publish_order_events"]["Properties"]["Events"]
+    (event,) = events.values()
+    assert event["Type"] == "DynamoDB"
+    assert event["Properties"]["Stream"] == get_att("OrdersTable", "StreamArn")
+
+
+def test_every_function_gets_the_stacks_values_and_the_generated_secret(
+    sam: dict[str, Any],
+) -> None:
+    outputs = build_template()["Outputs"]
+    for name, function in _functions(sam).items():
+        props = function["Properties"]
+        variables = props["Environment"]["Variables"]
+        assert variables["USER_POOL_ARN"] == outputs["UserPoolArn"]["Value"], name
+        assert variables["ORDERS_STREAM_ARN"] == get_att("OrdersTable", "StreamArn")
+        assert variables["PRODUCTS_TABLE"] == {"Ref": "ProductsTable"}
+        assert variables["CORS_ORIGIN"] == cors_origin()
+        assert variables["CURSOR_SECRET"] == package.CURSOR_SECRET_VALUE
+        assert variables["SHOP_STAGE"] == STAGE
+        assert props["Runtime"] == "python3.11"
+        assert props["FunctionName"] == f"shop-{STAGE}-{name}"
+
+
+def test_the_api_checks_tokens_of_the_stacks_pool_and_answers_cors_everywhere(
+    sam: dict[str, Any],
+) -> None:
+    api = sam["Resources"]["RestAPI"]["Properties"]
+    (authorizer,) = api["DefinitionBody"]["securityDefinitions"].values()
+    assert authorizer["x-amazon-apigateway-authorizer"]["providerARNs"] == [
+        get_att("UserPool", "Arn")
+    ]
+    responses = api["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"}
+    origin = package.cors_origin_header()
+    for path in api["DefinitionBody"]["paths"].values():
+        if "options" in path:
+            integration = path["options"]["x-amazon-apigateway-integration"]
+            parameters = integration["responses"]["default"]["responseParameters"]
+            assert parameters["method.response.header.Access-Control-Allow-Origin"] == origin
+    assert package.CORS_PLACEHOLDER not in json.dumps(sam)
+    (throttle,) = api["MethodSettings"]
+    assert throttle["ThrottlingRateLimit"] == STAGES[STAGE].throttle.rate_limit
+    assert throttle["ThrottlingBurstLimit"] == STAGES[STAGE].throttle.burst_limit
+
+
+def test_each_functions_role_has_its_own_policy_with_the_stacks_names(
+    sam: dict[str, Any],
+) -> None:
+    for name, function in _functions(sam).items():
+        role = sam["Resources"][function["Properties"]["Role"]["Fn::GetAtt"][0]]
+        (inline,) = role["Properties"]["Policies"]
+        expected = policies.render_for_package(
+            {"SHOP_STAGE": STAGE, "MAILER": "recording", "AUTO_CONFIRM": "false"}
+        )[name]
+        assert inline["PolicyDocument"] == expected, name
