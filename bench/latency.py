@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench import data, stats
-from bench.emulator import Emulator
-from bench.raw import Raw
+from bench.emulator import Emulator, settle_heap
+from bench.raw import Raw, raw_for
 from bench.shop import ADDRESS, Answer, Shop, User, running_shop, token_checks_skipped
 
 TARGET = 1.5
@@ -27,18 +27,6 @@ def _ok(answer: Answer, status: int = 200) -> Answer:
     if answer.status != status:
         raise AssertionError(f"unexpected answer {answer.status}: {answer.body}")
     return answer
-
-
-def _raw(shop: Shop) -> Raw:
-    import boto3
-
-    return Raw(
-        boto3.client("dynamodb"),
-        shop.table("products"),
-        shop.table("orders"),
-        shop.table("carts"),
-        shop.table("idempotency"),
-    )
 
 
 def _arrange(shop: Shop, raw: Raw) -> tuple[User, User, list[str]]:
@@ -156,8 +144,9 @@ def run(smoke: bool = False) -> dict[str, Any]:
     runs, seconds = (10, 0.0) if smoke else (300, 8.0)
     rows = []
     with running_shop() as shop, Emulator().timed() as moto:
-        raw = _raw(shop)
+        raw = raw_for(shop)
         all_cases = cases(shop, raw)
+        settle_heap()
         floor = [stats.time_ms(lambda: _ok(shop.call("GET", "/health"))) for _ in range(runs)]
         with token_checks_skipped():
             for route, ours, baseline in all_cases:

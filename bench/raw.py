@@ -138,3 +138,16 @@ def _reserve(raw: Raw, order_id: str, user_id: str, product_ids: list[str]) -> l
         }
     }
     return [put, *updates]
+
+
+def raw_for(shop: Any) -> Raw:
+    """The baseline on the shop's tables, with a boto3 client of its own."""
+    import boto3
+
+    return Raw(
+        boto3.client("dynamodb"),
+        shop.table("products"),
+        shop.table("orders"),
+        shop.table("carts"),
+        shop.table("idempotency"),
+    )

@@ -1,0 +1,79 @@
+"""`python -m bench [--smoke] [--only a,b] [--report PATH]`: run the sections, write the report.
+
+Each section runs in a fresh interpreter (its own environment, its own moto, nothing cached from
+another section) and hands back JSON; the report is written from all of them at the end. A section
+that fails is reported as failed, the others still run, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import machine, report
+from bench.shop import ROOT
+
+# Cheapest first; each with a timeout well inside the 10-minute budget.
+SECTIONS = {
+    "calls": 120,
+    "coldstart": 240,
+    "latency": 240,
+    "scaling": 360,
+    "e2e": 240,
+    "package": 240,
+}
+LOGS = ROOT / "build" / "bench"
+
+
+def run_section(name: str, smoke: bool, timeout: int) -> dict[str, Any]:
+    """One section in its own process; its JSON, or what went wrong."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    out, log = LOGS / f"{name}.json", LOGS / f"{name}.log"
+    out.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", f"bench.{name}", "--out", str(out)] + (["--smoke"] * smoke)
+    started = time.perf_counter()
+    with log.open("w") as sink:
+        try:
+            done = subprocess.run(
+                argv, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, timeout=timeout, check=False
+            )
+            failure = None if done.returncode == 0 else f"exit status {done.returncode}"
+        except subprocess.TimeoutExpired:
+            failure = f"timed out after {timeout} s"
+    elapsed = round(time.perf_counter() - started, 1)
+    if failure is None and out.exists():
+        return {**json.loads(out.read_text()), "seconds": elapsed}
+    tail = log.read_text()[-1500:]
+    return {"failed": failure or "no output", "log_tail": tail, "seconds": elapsed}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen sections and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to prove the code runs")
+    parser.add_argument("--only", help="comma-separated sections (default: all)")
+    parser.add_argument("--report", default=str(ROOT / "BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    names = args.only.split(",") if args.only else list(SECTIONS)
+    started = time.perf_counter()
+    results: dict[str, Any] = {}
+    for name in names:
+        print(f"bench: {name} ...", flush=True)
+        results[name] = run_section(name, args.smoke, SECTIONS[name])
+        state = results[name].get("failed") or "done"
+        print(f"bench: {name} {state} in {results[name]['seconds']} s", flush=True)
+    total = round(time.perf_counter() - started, 1)
+    text = report.render(results, machine.describe(ROOT), total, smoke=args.smoke)
+    Path(args.report).write_text(text)
+    (LOGS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"bench: wrote {args.report} in {total} s", flush=True)
+    return 1 if any("failed" in result for result in results.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
