@@ -22,6 +22,8 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from devstack import moto_fixes
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -79,6 +81,7 @@ class LockedMotoServer(ThreadedMotoServer):
 
 def start_moto(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> LockedMotoServer:
     """Start moto on `port` (0: any free port) and answer the running server."""
+    moto_fixes.apply()
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = LockedMotoServer(ip_address=host, port=port)

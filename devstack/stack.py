@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -124,8 +123,9 @@ class LocalStack:
 
     def _start_children(self) -> None:
         s = self.settings
-        chalice = Path(sys.executable).with_name("chalice")
-        api_argv = [str(chalice), "local", "--stage", STAGE, "--host", HOST]
+        # `chalice local`, with a bigger listen backlog (devstack/chalice_local.py says why).
+        api_argv = [sys.executable, "-m", "devstack.chalice_local"]
+        api_argv += ["local", "--stage", STAGE, "--host", HOST]
         api_argv += ["--port", str(s.api_port), "--no-autoreload"]
         pump_argv = [sys.executable, "-m", "devstack.pump", "--project-dir", str(s.project_dir)]
         pump_argv += ["--stage", STAGE, "--sqs-pollers", str(s.sqs_pollers)]

@@ -94,8 +94,10 @@ def _serve_moto_jwks() -> tuple[str, ThreadingHTTPServer]:
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[CognitoPool]:
     """moto for the whole session, with every resource of the infrastructure template."""
+    from devstack import moto_fixes
     from infra.provision import provision
 
+    moto_fixes.apply()
     with mock_aws():
         env = provision({"Stage": "test", "QueueVisibilityTimeout": "1"})
         jwks_url, jwks_server = _serve_moto_jwks()

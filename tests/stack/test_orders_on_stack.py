@@ -1,0 +1,198 @@
+"""On the running local stack (chalice local, moto server, event pump), over HTTP on 127.0.0.1:
+checkout holds under concurrency, callers never see each other, and orders move on by themselves."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from tests.stack.conftest import RunningStack
+
+pytestmark = pytest.mark.stack
+ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
+PASSWORD = "Stack-Passw0rd!"
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _login(stack: RunningStack, email: str, password: str) -> str:
+    answer = requests.post(
+        f"{stack.api_url}/auth/login", json={"email": email, "password": password}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["idToken"]
+    return token
+
+
+def _new_shopper(stack: RunningStack) -> str:
+    email = f"s-{uuid.uuid4().hex[:10]}@example.com"
+    answer = requests.post(
+        f"{stack.api_url}/auth/register",
+        json={"email": email, "password": PASSWORD, "name": "Stack Shopper"},
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return _login(stack, email, PASSWORD)
+
+
+def _product(stack: RunningStack, stock: int) -> dict[str, Any]:
+    admin = _login(stack, stack.admin.email, stack.admin.password)
+    answer = requests.post(
+        f"{stack.api_url}/products",
+        json={
+            "name": f"Limited {uuid.uuid4().hex[:6]}",
+            "priceCents": 500,
+            "category": "limited",
+            "stock": stock,
+        },
+        headers=_headers(admin),
+        timeout=10,
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def _checkout(stack: RunningStack, token: str, lines: list[tuple[str, int]]) -> requests.Response:
+    return requests.post(
+        f"{stack.api_url}/orders",
+        json={
+            "items": [{"productId": pid, "quantity": q} for pid, q in lines],
+            "shippingAddress": ADDRESS,
+            "paymentToken": "tok_visa",  # a decline would release the stock mid-test
+        },
+        headers=_headers(token),
+        timeout=30,
+    )
+
+
+def _stock(stack: RunningStack, product_id: str) -> int:
+    answer = requests.get(f"{stack.api_url}/products/{product_id}", timeout=10)
+    return int(answer.json()["stock"])
+
+
+def test_24_concurrent_checkouts_against_stock_5_sell_exactly_5(stack: RunningStack) -> None:
+    product = _product(stack, stock=5)
+    tokens = [_new_shopper(stack) for _ in range(4)]
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(
+            pool.map(
+                lambda i: _checkout(stack, tokens[i % 4], [(product["productId"], 1)]), range(24)
+            )
+        )
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 5, [a.text for a in answers if a.status_code not in (201, 409)]
+    assert statuses.count(409) == 19
+    reserved = sum(1 for a in answers if a.status_code == 201)
+    assert reserved == 5
+
+
+def test_concurrent_multi_line_checkouts_never_reserve_part_of_an_order(
+    stack: RunningStack,
+) -> None:
+    first, second = _product(stack, stock=3), _product(stack, stock=3)
+    token = _new_shopper(stack)
+    lines = [(first["productId"], 2), (second["productId"], 1)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: _checkout(stack, token, lines), range(8)))
+
+    placed = sum(1 for a in answers if a.status_code == 201)
+    assert placed == 1  # the second order would need 4 of `first`
+    assert {a.status_code for a in answers} <= {201, 409}
+
+
+def test_concurrent_callers_each_see_only_themselves(stack: RunningStack) -> None:
+    tokens = [_new_shopper(stack) for _ in range(6)]
+    expected = {
+        t: requests.get(f"{stack.api_url}/me", headers=_headers(t), timeout=10).json()["userId"]
+        for t in tokens
+    }
+
+    def whoami(i: int) -> tuple[str, str]:
+        token = tokens[i % len(tokens)]
+        answer = requests.get(f"{stack.api_url}/me", headers=_headers(token), timeout=10)
+        return expected[token], answer.json()["userId"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        seen = list(pool.map(whoami, range(120)))
+
+    assert all(want == got for want, got in seen)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Basic Zm9vOmJhcg==", "Bearer é"],
+)
+def test_bad_authorization_is_a_401_never_a_dropped_connection(
+    stack: RunningStack, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    answer = requests.get(f"{stack.api_url}/me", headers=headers, timeout=10)
+
+    assert answer.status_code == 401
+    assert answer.json()["Code"] == "UnauthorizedError"
+
+
+def _wait_until_idle(stack: RunningStack, timeout: float = 60.0) -> None:
+    """Wait for earlier tests' orders to drain, so the timing below is one order's own."""
+    import boto3
+
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=stack.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    urls = [stack.env[f"{q}_QUEUE_URL"] for q in ("PAYMENTS", "FULFILLMENT", "NOTIFICATIONS")]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    deadline, quiet = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline and quiet < 3:
+        waiting = sum(
+            int(value)
+            for url in urls
+            for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)[
+                "Attributes"
+            ].values()
+        )
+        quiet = quiet + 1 if waiting == 0 else 0
+        time.sleep(0.5)
+
+
+def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None:
+    product = _product(stack, stock=10)
+    token = _new_shopper(stack)
+    _wait_until_idle(stack)
+    answer = requests.post(
+        f"{stack.api_url}/orders",
+        json={
+            "items": [{"productId": product["productId"], "quantity": 1}],
+            "shippingAddress": ADDRESS,
+            "paymentToken": "tok_visa",
+        },
+        headers=_headers(token),
+        timeout=10,
+    )
+    assert answer.status_code == 201
+    placed_at = time.monotonic()
+    order_id = answer.json()["orderId"]
+
+    status, order = "PENDING", {}
+    while time.monotonic() - placed_at < 5 and status != "FULFILLED":
+        time.sleep(0.1)
+        order = requests.get(
+            f"{stack.api_url}/orders/{order_id}", headers=_headers(token), timeout=10
+        ).json()
+        status = order["status"]
+
+    assert status == "FULFILLED", order
+    assert order["trackingNumber"]
