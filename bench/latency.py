@@ -19,8 +19,8 @@ from bench.raw import Raw, raw_for
 from bench.shop import ADDRESS, Answer, Shop, User, running_shop, token_checks_skipped
 
 TARGET = 1.5
-PRODUCTS = 200
-ORDERS = 50
+PRODUCTS = 200  # several pages, four categories
+ORDERS = 50  # the shopper's, more than a page
 
 
 def _ok(answer: Answer, status: int = 200) -> Answer:
@@ -29,20 +29,22 @@ def _ok(answer: Answer, status: int = 200) -> Answer:
     return answer
 
 
-def _arrange(shop: Shop, raw: Raw) -> tuple[User, User, list[str]]:
+def _arrange(shop: Shop, raw: Raw, scale: float) -> tuple[User, User, list[str]]:
     """Products, a shopper with orders and a 3-line cart, and an admin."""
     admin, shopper = shop.sign_up(admin=True), shop.sign_up()
-    data.products(raw.dynamodb, raw.products, 0, PRODUCTS)
-    data.orders(raw.dynamodb, raw.orders, shopper.user_id, 0, ORDERS)
+    data.products(raw.dynamodb, raw.products, 0, int(PRODUCTS * scale))
+    data.orders(raw.dynamodb, raw.orders, shopper.user_id, 0, int(ORDERS * scale))
     ids = [data.product_item(i)["productId"]["S"] for i in range(3)]
     for pid in ids:
         _ok(shop.call("PUT", f"/cart/items/{pid}", user=shopper, body={"quantity": 1}))
     return admin, shopper, ids
 
 
-def cases(shop: Shop, raw: Raw) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
+def cases(
+    shop: Shop, raw: Raw, scale: float = 1.0
+) -> list[tuple[str, Callable[[], Any], Callable[[], Any]]]:
     """(route, ours, baseline) for each main route."""
-    admin, shopper, ids = _arrange(shop, raw)
+    admin, shopper, ids = _arrange(shop, raw, scale)
 
     def get(path: str, user: User | None = None) -> Callable[[], Any]:
         return lambda: _ok(shop.call("GET", path, user=user))
@@ -141,24 +143,31 @@ def _token_cost(shop: Shop, runs: int) -> dict[str, Any]:
 
 def run(smoke: bool = False) -> dict[str, Any]:
     """p50/p99 of each main route and of its raw baseline, side by side."""
-    runs, seconds = (10, 0.0) if smoke else (300, 8.0)
+    runs, seconds, scale = (3, 0.0, 0.1) if smoke else (300, 8.0, 1.0)
+    warmup = 1 if smoke else 5
     rows = []
     with running_shop() as shop, Emulator().timed() as moto:
         raw = raw_for(shop)
-        all_cases = cases(shop, raw)
+        all_cases = cases(shop, raw, scale)
         settle_heap()
         floor = [stats.time_ms(lambda: _ok(shop.call("GET", "/health"))) for _ in range(runs)]
         with token_checks_skipped():
             for route, ours, baseline in all_cases:
                 n = stats.runs_within(seconds, ours, baseline, low=min(runs, 40), high=runs)
                 rows.append(
-                    row(route, *stats.side_by_side(ours, baseline, runs=n, sample=moto.sample))
+                    row(
+                        route,
+                        *stats.side_by_side(
+                            ours, baseline, runs=n, warmup=warmup, sample=moto.sample
+                        ),
+                    )
                 )
             route, ours, baseline = all_cases[-1]
             with one_cached_connection():
                 n = stats.runs_within(seconds, ours, baseline, low=min(runs, 40), high=runs)
                 what_if = row(
-                    route, *stats.side_by_side(ours, baseline, runs=n, sample=moto.sample)
+                    route,
+                    *stats.side_by_side(ours, baseline, runs=n, warmup=warmup, sample=moto.sample),
                 )
         tokens = _token_cost(shop, runs)
     return {

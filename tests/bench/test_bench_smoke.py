@@ -1,0 +1,116 @@
+"""The benchmarks' code works: every section at tiny sizes, and the report renders from it.
+
+Performance is only measured by `make bench`; nothing here asserts a time. The sections run in a
+child process, as `python -m bench` runs them: each imports the app with its own settings.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import report
+from bench.package import inspect
+
+ROOT = Path(__file__).resolve().parents[2]
+IN_ONE_PROCESS = """
+import json, sys
+from bench import calls, latency, scaling
+results = {name: module.run(smoke=True) for name, module in
+           (("calls", calls), ("latency", latency), ("scaling", scaling))}
+with open(sys.argv[1], "w") as out:
+    json.dump(results, out)
+"""
+
+
+@pytest.fixture(autouse=True)
+def tables() -> None:
+    """The sections bring their own moto; these tests need none of the API tests' tables."""
+
+
+def _run(argv: list[str]) -> None:
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The in-process sections' results at tiny sizes."""
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    _run([sys.executable, "-c", IN_ONE_PROCESS, str(out)])
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def test_every_route_and_handler_is_counted_and_none_scans(smoke: dict[str, Any]) -> None:
+    counted = {row["operation"] for row in smoke["calls"]["rows"]}
+    assert {
+        "GET /products/{id}",
+        "GET /orders",
+        "POST /orders, 3 lines, Idempotency-Key",
+    } <= counted
+    for handler in ("publish_order_events", "take_payments", "ship_orders", "notify_shoppers"):
+        assert any(operation.startswith(handler) for operation in counted), handler
+    assert smoke["calls"]["scans"] == []
+
+
+def test_every_main_route_is_timed_beside_its_raw_baseline(smoke: dict[str, Any]) -> None:
+    routes = [row["route"] for row in smoke["latency"]["rows"]]
+    assert len(routes) == 7
+    for row in smoke["latency"]["rows"]:
+        assert row["ours"]["n"] == row["raw"]["n"] > 0
+
+
+def test_the_list_routes_send_one_bounded_query_at_both_sizes(smoke: dict[str, Any]) -> None:
+    assert all(case["one_bounded_query"] for case in smoke["scaling"]["cases"])
+
+
+def test_the_report_renders_from_the_results(smoke: dict[str, Any]) -> None:
+    machine = {
+        "cpu": "cpu",
+        "cores": 2,
+        "python": "3.11",
+        "os": "os",
+        "commit": "abc",
+        "versions": {"chalice": "1"},
+        "load_average": "0",
+    }
+    text = report.render(smoke, machine, 1.0, smoke=True)
+    for title in ("## 2. DynamoDB calls", "## 3. Latency", "## 4. Scaling", "Scan: none"):
+        assert title in text
+
+
+def test_a_cold_start_of_each_app_answers_its_request(tmp_path: Path) -> None:
+    out = tmp_path / "coldstart.json"
+    _run([sys.executable, "-m", "bench.coldstart", "--smoke", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert set(result["variants"]) == {"hello world", "boto3 GetItem", "shop"}
+    assert "## 1. Cold start" in report.cold_start(result)
+
+
+def test_the_package_inspection_finds_the_largest_members(tmp_path: Path) -> None:
+    archive = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", "x" * 10)
+        zipped.writestr("botocore/data/big.json", "y" * 1000)
+    result = inspect(archive)
+    assert result["largest"][0]["name"] == "botocore/data/big.json"
+    assert result["by_package"][0]["package"] == "botocore"
+    assert "## 6. The deployment package" in report.package(
+        {"source": "test", "build_seconds": None, **result}
+    )
+
+
+@pytest.mark.stack
+def test_the_local_stack_takes_concurrent_orders_to_fulfilled(tmp_path: Path) -> None:
+    out = tmp_path / "e2e.json"
+    _run([sys.executable, "-m", "bench.e2e", "--smoke", "--out", str(out)])
+    result = json.loads(out.read_text())
+    assert result["orders_placed"] > 0
+    assert result["never_fulfilled"] == 0
+    assert "## 5. The local stack" in report.e2e(result)
