@@ -1,5 +1,7 @@
 """`python -m bench [--smoke] [--only a,b] [--report PATH]`: run the sections, write the report.
 
+`--from-results build/bench/results.json` re-renders the report from a run's saved numbers.
+
 Each section runs in a fresh interpreter (its own environment, its own moto, nothing cached from
 another section) and hands back JSON; the report is written from all of them at the end. A section
 that fails is reported as failed, the others still run, and the exit status is 1.
@@ -58,7 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to prove the code runs")
     parser.add_argument("--only", help="comma-separated sections (default: all)")
     parser.add_argument("--report", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--from-results", help="only re-render the report from a results.json")
     args = parser.parse_args(argv)
+    if args.from_results:
+        saved = json.loads(Path(args.from_results).read_text())
+        text = report.render(
+            saved["sections"], saved["machine"], saved["seconds"], smoke=saved["smoke"]
+        )
+        Path(args.report).write_text(text)
+        return 0
     names = args.only.split(",") if args.only else list(SECTIONS)
     started = time.perf_counter()
     results: dict[str, Any] = {}
@@ -68,9 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         state = results[name].get("failed") or "done"
         print(f"bench: {name} {state} in {results[name]['seconds']} s", flush=True)
     total = round(time.perf_counter() - started, 1)
-    text = report.render(results, machine.describe(ROOT), total, smoke=args.smoke)
+    described = machine.describe(ROOT)
+    text = report.render(results, described, total, smoke=args.smoke)
     Path(args.report).write_text(text)
-    (LOGS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    saved = {"sections": results, "machine": described, "seconds": total, "smoke": args.smoke}
+    (LOGS / "results.json").write_text(json.dumps(saved, indent=2) + "\n")
     print(f"bench: wrote {args.report} in {total} s", flush=True)
     return 1 if any("failed" in result for result in results.values()) else 0
 
