@@ -8,8 +8,8 @@ Two journeys, each in its own browser context (its own localStorage, so its own 
   finds it in the catalog and marks a FULFILLED order delivered.
 
 Every page of the journeys is saved as a screenshot at desktop and phone widths into
-`.artifacts/screenshots/` (override with ARTIFACTS_DIR). The browser's console errors, uncaught page
-errors, failed requests and 5xx answers fail the test.
+`.artifacts/screenshots/` (override with ARTIFACTS_DIR). Console errors, uncaught page errors,
+failed requests, any 4xx or 5xx answer and a page wider than the window fail the test.
 
 The browser is Debian's Chromium (`chromium` on PATH, or CHROMIUM_PATH), driven by Playwright's
 Python package; Playwright's own browser download is never used. Without Chromium or Playwright
@@ -114,7 +114,9 @@ class Watch:
 
     def _failed(self, request: Any) -> None:
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure:  # a fetch the app aborted on navigation, or an image dropped
+        # The browser's own cancel: a fetch the app aborts when the user navigates away, or (as
+        # Chromium reports it) the image PUT to S3, whose empty answer body the app never reads.
+        if "ERR_ABORTED" in failure:
             return
         self.problems.append(f"request failed: {request.method} {request.url}: {failure}")
 
