@@ -49,7 +49,7 @@ def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
     """Put a product in the cart with this quantity; Conflict above the stock on hand."""
     product = catalog.get_product(product_id)
     if quantity > product["stock"]:
-        raise Conflict(f"only {product['stock']} of {product_id} in stock")
+        raise Conflict(f"only {product['stock']} of {product['name']} ({product_id}) in stock")
     cart = Cart(caller.user_id)
     stamp = clock.iso(clock.now())
     room = (Cart.lines[product_id].exists()) | (

@@ -95,20 +95,39 @@ def ship(order_id: str) -> None:
 
 
 _SUBJECTS = {
-    "OrderPlaced": "We received your order",
-    "OrderConfirmed": "Payment received: your order is confirmed",
-    "PaymentFailed": "Your payment was declined",
-    "OrderFulfilled": "Your order is on its way",
-    "OrderDelivered": "Your order was delivered",
-    "OrderCancelled": "Your order was cancelled",
+    "OrderPlaced": "We received your order {ref}",
+    "OrderConfirmed": "Payment received: order {ref} is confirmed",
+    "PaymentFailed": "The payment for order {ref} was declined",
+    "OrderFulfilled": "Order {ref} is on its way",
+    "OrderDelivered": "Order {ref} was delivered",
+    "OrderCancelled": "Order {ref} was cancelled",
 }
+_STATUS_WORDS = {
+    "PENDING": "received and waiting for payment",
+    "CONFIRMED": "paid and being prepared",
+    "FULFILLED": "shipped",
+    "DELIVERED": "delivered",
+    "CANCELLED": "cancelled",
+    "PAYMENT_FAILED": "not paid: the payment was declined",
+}
+
+
+def order_reference(order_id: str) -> str:
+    """The short order number the storefront shows: `ord_ee1679b0...` -> `EE1679B0`."""
+    return order_id.removeprefix("ord_")[:8].upper()
+
+
+def money(cents: int, currency: str) -> str:
+    """An amount for people: `24.00 USD` (minor units are cents for the shop's currencies)."""
+    return f"{cents // 100:,}.{cents % 100:02d} {currency}"
 
 
 def on_notification_event(event: dict[str, Any]) -> None:
     """The notifications queue: tell the shopper what happened to their order, once per event."""
-    subject = _SUBJECTS.get(event["type"])
-    if subject is None:
+    template = _SUBJECTS.get(event["type"])
+    if template is None:
         return
+    subject = template.format(ref=order_reference(event["orderId"]))
     email = event.get("email") or _profile_email(event["userId"])
     if not email:
         _log.warning("no email for this user; nothing to notify")
@@ -120,7 +139,7 @@ def on_notification_event(event: dict[str, Any]) -> None:
             email=email,
             order_id=event["orderId"],
             type=event["type"],
-            subject=f"{subject} ({event['orderId']})",
+            subject=subject,
             body=_body(event),
             sent_at=occurred,
             sort_key=f"{occurred}#{event['orderId']}#{event['type']}",
@@ -129,11 +148,12 @@ def on_notification_event(event: dict[str, Any]) -> None:
 
 
 def _body(event: dict[str, Any]) -> str:
-    lines = [f"Order {event['orderId']} is now {event.get('status', '')}."]
+    status = _STATUS_WORDS.get(str(event.get("status")), str(event.get("status", "")).lower())
+    lines = [f"Your order {order_reference(event['orderId'])} is {status}."]
     if event.get("trackingNumber"):
         lines.append(f"Tracking number: {event['trackingNumber']}.")
     if event.get("totalCents") is not None:
-        lines.append(f"Total: {event['totalCents']} cents {event.get('currency', '')}.")
+        lines.append(f"Total: {money(int(event['totalCents']), str(event.get('currency', '')))}.")
     return " ".join(lines)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 ADDRESS = {"line1": "221B Baker Street", "city": "London", "postalCode": "NW16XE", "country": "GB"}
 
@@ -10,8 +11,12 @@ ADDRESS = {"line1": "221B Baker Street", "city": "London", "postalCode": "NW16XE
 def test_request_logs_carry_no_token_password_or_address(api, shopper, product_factory, capsys):
     mug = product_factory()
     password = "Sup3r-Secret-Pw"
-    api.post("/auth/register", {"email": "log@example.com", "password": password, "name": "L"})
-    api.post("/auth/login", {"email": "log@example.com", "password": password})
+    email = f"log-{uuid.uuid4().hex[:8]}@example.com"
+    assert (
+        api.post("/auth/register", {"email": email, "password": password, "name": "L"}).status
+        == 201
+    )
+    assert api.post("/auth/login", {"email": email, "password": password}).status == 200
     api.patch("/me", {"address": ADDRESS}, user=shopper)
     order = {
         "items": [{"productId": mug["productId"], "quantity": 1}],

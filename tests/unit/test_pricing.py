@@ -44,3 +44,11 @@ def test_short_lines_are_found():
 def test_empty_duplicate_or_oversized_requests_are_refused(items):
     with pytest.raises(InvalidInput):
         requested_lines(items)
+
+
+def test_shoppers_read_short_order_numbers_and_money():
+    from chalicelib.fulfillment import money, order_reference
+
+    assert order_reference("ord_ee1679b0aa55") == "EE1679B0"
+    assert money(240000, "USD") == "2,400.00 USD"
+    assert money(5, "USD") == "0.05 USD"
