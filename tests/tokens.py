@@ -42,13 +42,13 @@ def claims(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
 
-def resign(token: str, **changes: Any) -> str:
-    """The same token re-signed with moto's own key, with some claims changed."""
+def resign(token: str, *, kid: str = "dummy", **changes: Any) -> str:
+    """The same token re-signed with moto's own key (moto names it `dummy`), some claims changed."""
     return jwt.encode(
         {**claims(token), **changes},
         moto_private_key(),
         algorithm="RS256",
-        headers={"kid": "dummy"},
+        headers={"kid": kid},
     )
 
 

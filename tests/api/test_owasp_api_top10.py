@@ -22,7 +22,7 @@ from chalicelib import openapi
 from chalicelib.tables import Order, Product
 from tests.conftest import PASSWORD, CognitoPool, sign_up
 from tests.faults import failing
-from tests.tokens import BAD_AUTHORIZATIONS, bad_authorizations
+from tests.tokens import BAD_AUTHORIZATIONS, bad_authorizations, resign
 
 ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 
@@ -842,25 +842,33 @@ def test_api10_cognito_failures_are_translated_not_passed_through(api, shopper, 
 
 
 @contextlib.contextmanager
-def jwks_unreachable():
-    from chalicelib.config import settings
+def refused(url: str):
+    """Refuse every TCP connection to the host and port of a URL while the block runs."""
+    from urllib.parse import urlsplit
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    saved = os.environ["JWKS_URL"]
-    os.environ["JWKS_URL"] = f"http://127.0.0.1:{port}/.well-known/jwks.json"
-    settings.cache_clear()
+    target = urlsplit(url)
+    original = socket.socket.connect
+
+    def connect(self, address):
+        if (address[0], address[1]) == (target.hostname, target.port):
+            raise ConnectionRefusedError(f"injected: {url} is down")
+        return original(self, address)
+
+    socket.socket.connect = connect
     try:
         yield
     finally:
-        os.environ["JWKS_URL"] = saved
-        settings.cache_clear()
+        socket.socket.connect = original
 
 
-def test_api10_signing_keys_that_cannot_be_fetched_are_a_503_never_a_pass(api, shopper):
-    with jwks_unreachable():
-        answer = api.get("/me", user=shopper)
+def test_api10_a_rotated_key_while_the_key_set_is_unreachable_is_a_503_never_a_pass(
+    api, shopper, moto_session
+):
+    """A token naming a key not yet cached makes the app fetch the key set again; that fails."""
+    rotated = resign(shopper.id_token, kid="rotated-key")
+
+    with refused(moto_session.jwks_url):
+        answer = api.get("/me", headers={"Authorization": f"Bearer {rotated}"})
 
     assert answer.error() == (503, "ServiceUnavailableError")
     assert api.get("/me", user=shopper).status == 200
