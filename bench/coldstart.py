@@ -150,7 +150,7 @@ def _owner(module: str) -> str:
 
 def run(smoke: bool = False) -> dict[str, Any]:
     """Interleaved cold starts of the three variants, and the app's import profile."""
-    runs = 2 if smoke else 25
+    runs = 2 if smoke else 21
     with moto_endpoint() as env:
         item = data.product_item(0)
         boto3_client(env, "dynamodb").put_item(TableName=env["PRODUCTS_TABLE"], Item=item)

@@ -28,29 +28,41 @@ def _sort_key(moment: datetime, item_id: str) -> str:
     return f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{item_id}"
 
 
-def product_item(i: int, *, stock: int = 1_000_000) -> dict[str, Any]:
-    """Product number i as DynamoDB stores it, listed and active."""
-    from chalicelib.tables import Product
-
+def product_values(i: int, *, stock: int = 1_000_000) -> dict[str, Any]:
+    """Product number i's attributes (by model attribute name), listed and active."""
     product_id = f"prd_bench{i:08d}"
     category = CATEGORIES[i % len(CATEGORIES)]
     moment = _moment(i)
-    product = Product(
-        product_id,
-        name=f"Bench product {i}",
-        description="A product made up for the benchmarks.",
-        price_cents=1000 + i % 5000,
-        currency="USD",
-        category=category,
-        stock=stock,
-        archived=False,
-        created_at=_iso(moment),
-        updated_at=_iso(moment),
-        sort_key=_sort_key(moment, product_id),
-        listed="ACTIVE",
-        listed_category=category,
-    )
-    return product.serialize()  # type: ignore[no-any-return]
+    return {
+        "product_id": product_id,
+        "name": f"Bench product {i}",
+        "description": "A product made up for the benchmarks.",
+        "price_cents": 1000 + i % 5000,
+        "currency": "USD",
+        "category": category,
+        "stock": stock,
+        "archived": False,
+        "created_at": _iso(moment),
+        "updated_at": _iso(moment),
+        "sort_key": _sort_key(moment, product_id),
+        "listed": "ACTIVE",
+        "listed_category": category,
+    }
+
+
+def product_item(i: int, **kw: Any) -> dict[str, Any]:
+    """Product number i as DynamoDB stores it, serialized by the Product model's own attributes.
+
+    The same as `Product(**values).serialize()` (tests/bench checks it), without building a model
+    per item: a fifth of the cost, which matters at 100k items.
+    """
+    from chalicelib.tables import Product
+
+    attributes = Product.get_attributes()
+    return {
+        attributes[name].attr_name: {attributes[name].attr_type: attributes[name].serialize(value)}
+        for name, value in product_values(i, **kw).items()
+    }
 
 
 def order_item(i: int, user_id: str, *, status: str = "CONFIRMED") -> dict[str, Any]:

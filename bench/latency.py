@@ -143,7 +143,7 @@ def _token_cost(shop: Shop, runs: int) -> dict[str, Any]:
 
 def run(smoke: bool = False) -> dict[str, Any]:
     """p50/p99 of each main route and of its raw baseline, side by side."""
-    runs, seconds, scale = (3, 0.0, 0.1) if smoke else (300, 8.0, 1.0)
+    runs, seconds, scale = (3, 0.0, 0.1) if smoke else (300, 6.0, 1.0)
     warmup = 1 if smoke else 5
     rows = []
     with running_shop() as shop, Emulator().timed() as moto:

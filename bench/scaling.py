@@ -51,7 +51,7 @@ def _measure(
     settle_heap()
     with queries_sent() as sent:
         ours()
-    runs = stats.runs_within(seconds, ours, raw, low=min(4, most), high=most)
+    runs = stats.runs_within(seconds, ours, raw, low=min(8, most), high=most)
     measured = row("", *stats.side_by_side(ours, raw, runs=runs, warmup=0, sample=moto.sample))
     measured["limit_sent"] = [q.get("Limit") for q in sent]
     measured["runs"] = runs
@@ -87,7 +87,7 @@ def _compare(
 def run(smoke: bool = False) -> dict[str, Any]:
     """Both cases at their small and large sizes."""
     products, orders = ((50, 500), (5, 50)) if smoke else ((1_000, 100_000), (10, 10_000))
-    seconds, most = (1.0, 5) if smoke else (8.0, 40)
+    seconds, most = (1.0, 5) if smoke else (5.0, 30)
     results = []
     with running_shop() as shop, Emulator().timed() as moto:
         raw = raw_for(shop)

@@ -106,6 +106,14 @@ def test_the_package_inspection_finds_the_largest_members(tmp_path: Path) -> Non
     )
 
 
+def test_bulk_products_are_shaped_exactly_as_the_model_writes_them() -> None:
+    from bench import data
+    from chalicelib.tables import Product
+
+    values = data.product_values(7)
+    assert data.product_item(7) == Product(**values).serialize()
+
+
 @pytest.mark.stack
 def test_the_local_stack_takes_concurrent_orders_to_fulfilled(tmp_path: Path) -> None:
     out = tmp_path / "e2e.json"
