@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
 from types import FrameType
 from typing import Any
 
+from devstack.processes import exit_with_parent
 from devstack.settings import DevSettings
 from devstack.stack import READY_PREFIX, LocalStack
 
@@ -39,6 +41,8 @@ def main() -> int:
     """Start the stack, print where it is, and keep it up until interrupted or a part dies."""
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
+    if os.environ.get("DEVSTACK_EXIT_WITH_PARENT", "1") == "1":
+        exit_with_parent()
     stack = LocalStack(DevSettings.from_env())
     code = 0
     try:

@@ -32,6 +32,20 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def exit_with_parent() -> None:
+    """Get SIGTERM when the process that started this one dies, even by SIGKILL (Linux only).
+
+    A test or benchmark killed by a timeout never runs its cleanup; without this, the stack it
+    started in a session of its own would run on, orphaned, holding its ports.
+    """
+    if _prctl is None:
+        return
+    parent = os.getppid()
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class Child:
     """A running child process whose output is forwarded with a `[name]` prefix."""
 

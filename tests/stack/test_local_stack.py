@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.stack.conftest import RunningStack, start_stack, stop_stack
+from tests.stack.conftest import ROOT, RunningStack, start_stack, stop_stack
 
 pytestmark = pytest.mark.stack
 
@@ -154,3 +157,34 @@ def test_stopping_the_stack_leaves_no_process_behind(tmp_path: Path) -> None:
         "api": False,
     }
     assert "devstack: stopped" in second.log()
+
+
+def _all_gone(pids: dict[str, int], within: float = 15.0) -> dict[str, bool]:
+    deadline = time.monotonic() + within
+    while any(_running(pid) for pid in pids.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return {name: _running(pid) for name, pid in pids.items()}
+
+
+def test_a_stack_whose_starter_is_killed_stops_too(tmp_path: Path) -> None:
+    """A test or benchmark killed by a timeout leaves no stack behind."""
+    starter = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import json, time; from pathlib import Path;"
+            "from tests.stack.conftest import start_stack;"
+            f"stack = start_stack(Path({str(tmp_path)!r}));"
+            "print(json.dumps(stack.pids), flush=True); time.sleep(600)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert starter.stdout is not None
+    pids = json.loads(starter.stdout.readline())
+
+    starter.kill()
+    starter.wait()
+
+    assert _all_gone(pids) == {"devstack": False, "pump": False, "api": False}
