@@ -196,8 +196,10 @@ def scaling(r: Result) -> str:
                 f"{_ms(case['small']['ours']['p50'])} → {_ms(case['large']['ours']['p50'])}",
                 _x(case["ours_ratio"]),
                 _x(case["raw_ratio"]),
-                f"{_ms(case['small']['ours_client']['p50'])} → "
-                f"{_ms(case['large']['ours_client']['p50'])}",
+                f"{_ms(case['small']['ours_client']['min'])} → "
+                f"{_ms(case['large']['ours_client']['min'])} "
+                f"(p50 {_ms(case['small']['ours_client']['p50'])} → "
+                f"{_ms(case['large']['ours_client']['p50'])})",
                 _x(case["ours_client_ratio"]),
                 "yes" if case["one_bounded_query"] else "**no**",
                 _met(case["met_client_side"]),
@@ -221,7 +223,7 @@ def scaling(r: Result) -> str:
                     "ours p50 ms",
                     "ours growth",
                     "raw growth",
-                    "client side ours p50 ms",
+                    "client side ours, fastest sample ms",
                     "client growth",
                     "one Query, Limit=page+1",
                     "target 1.3x (client)",
@@ -481,7 +483,11 @@ items from the partition whatever the table holds.
 
 What shows that our code scales: (1) at both sizes the route sends exactly one Query with
 `Limit` = page + 1 (captured from the request, column "one Query"); (2) the client-side time,
-everything but moto's own work, stays flat. The page is built from that one response, the cursor
+everything but moto's own work, stays flat. It is compared on the fastest sample: it is
+deterministic work that other load only ever slows down, and at the large size only a few
+samples fit, so their median moves with whatever else the machine is doing (the p50s are shown
+in brackets; in trial runs they swung both ways by 2x while the fastest samples agreed within a
+few percent). The page is built from that one response, the cursor
 from its last item, and nothing is read or computed per table item.
 
 Plan for a true end-to-end number: run this section against DynamoDB Local or a real table in
@@ -527,9 +533,23 @@ def _findings(results: dict[str, Result]) -> str:
         "stock-releasing transaction: one GetItem fewer per payment and per shipment, two per "
         "cancel (section 2)."
     )
+    lists = [r for r in latency.get("rows", []) if r["route"] in ("GET /products", "GET /orders")]
+    if lists:
+        costs = "; ".join(
+            f"`{r['route']}` {_ms(r['ours_client']['p50'])} ms against "
+            f"{_ms(r['raw_client']['p50'])} ms"
+            for r in lists
+        )
+        lines.append(
+            "3. *If list latency ever matters*: list pages build one PynamoDB model per item and "
+            f"render it back to a dict, client side {costs} for the raw calls. Within the "
+            "target today (moto's own time dominates); rendering list pages from the raw items "
+            "would remove most of it (section 3)."
+        )
     lines.append(
-        "3. Nothing else measured here needs a change: every read route is one DynamoDB call, "
-        "checkout is the two calls plus the two idempotency writes, no Scan anywhere, and the "
-        "list routes send one bounded Query whatever the table's size."
+        "4. Nothing else measured here needs a change: every read route is one DynamoDB call, "
+        "checkout is its two calls plus the two idempotency writes, no Scan anywhere, the cold "
+        "start is the boto3 baseline's, and the list routes send one bounded Query whatever the "
+        "table's size."
     )
     return "\n\n".join(lines)

@@ -63,10 +63,12 @@ def _compare(
 ) -> Any:
     """Growth from the small to the large size, end to end and client side."""
 
-    def growth(side: str) -> float:
-        return stats.ratio(large[side]["p50"], small[side]["p50"])
+    def growth(side: str, statistic: str = "p50") -> float:
+        return stats.ratio(large[side][statistic], small[side][statistic])
 
-    client = growth("ours_client")
+    # The client side is judged on the fastest sample: it is deterministic work that other load
+    # only ever slows down, and at 100k only a few samples fit, so their median is mostly noise.
+    client = growth("ours_client", "min")
     return {
         "case": name,
         "sizes": sizes,
@@ -75,7 +77,7 @@ def _compare(
         "ours_ratio": growth("ours"),
         "raw_ratio": growth("raw"),
         "ours_client_ratio": client,
-        "raw_client_ratio": growth("raw_client"),
+        "raw_client_ratio": growth("raw_client", "min"),
         "load_seconds": round(load_s, 1),
         "page": limit,
         "one_bounded_query": all(s["limit_sent"] == [limit + 1] for s in (small, large)),

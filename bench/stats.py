@@ -20,9 +20,10 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def summary(samples_ms: list[float]) -> dict[str, Any]:
-    """n, p10, p50, p90, p99 and mean of samples in milliseconds, rounded for the report."""
+    """n, min, p10, p50, p90, p99 and mean of samples in milliseconds, rounded for the report."""
     return {
         "n": len(samples_ms),
+        "min": round(min(samples_ms), 2) if samples_ms else float("nan"),
         "p10": round(percentile(samples_ms, 10), 2),
         "p50": round(percentile(samples_ms, 50), 2),
         "p90": round(percentile(samples_ms, 90), 2),
