@@ -14,6 +14,7 @@ the code as written: no dynamic dispatch beyond the classes it reaches.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -66,11 +67,12 @@ def modules() -> dict[str, Module]:
 @cache
 def models() -> dict[str, str]:
     """Each PynamoDB model's class name and the base name of its table (`Order` -> `orders`)."""
-    from chalicelib.config import settings
     from chalicelib.tables import ALL_MODELS
 
-    prefix = f"shop-{settings().stage}-"
-    return {model.__name__: str(model.Meta.table_name).removeprefix(prefix) for model in ALL_MODELS}
+    return {
+        model.__name__: re.sub(r"^shop-[a-z0-9]+-", "", str(model.Meta.table_name))
+        for model in ALL_MODELS
+    }
 
 
 def _is_attribute(model: str, attr: str) -> bool:
