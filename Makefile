@@ -49,7 +49,7 @@ deploy: $(STAMP)
 destroy: $(STAMP)
 	$(BIN)/python -m deploy destroy --stage $(STAGE) --confirm "$(CONFIRM)" $(DEPLOY_ARGS)
 
-# Every section in a fresh process; about 7 minutes on 2 cores (docs/benchmarks.md).
+# Every section in a fresh process; 4 to 8 minutes on 2 cores (docs/benchmarks.md).
 # BENCH_ARGS="--smoke" for tiny sizes, "--only calls,latency" for some sections.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

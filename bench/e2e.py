@@ -10,6 +10,7 @@ the 201 to the poll that first saw FULFILLED is an upper bound, late by at most 
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import tempfile
 import threading
@@ -157,8 +158,6 @@ def _drive(api: str, products: list[str], tokens: list[str], seconds: float, dra
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used so far (Linux; 0 elsewhere)."""
-    import os
-
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -188,7 +187,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
     from tests.stack.conftest import start_stack, stop_stack
 
     seconds, drain = (3.0, 30.0) if smoke else (25.0, 60.0)
-    seconds = float(__import__("os").environ.get("BENCH_E2E_SECONDS", seconds))
+    seconds = float(os.environ.get("BENCH_E2E_SECONDS", seconds))
     with tempfile.TemporaryDirectory() as state:
         stack = start_stack(Path(state))
         try:
