@@ -4,7 +4,8 @@
 register and log in, and 8 threads place tok_visa orders for a fixed time. One poller thread reads
 GET /orders/{id} of each order still on its way, round-robin, until it is FULFILLED: the time from
 the 201 to the poll that first saw FULFILLED is an upper bound, late by at most one poll round
-(reported as the resolution).
+(reported as the resolution). Then, with the stack idle again, single orders one at a time,
+each polled every 50 ms: the pipeline's own latency, without a backlog.
 """
 
 from __future__ import annotations
@@ -165,6 +166,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def one_at_a_time(api: str, product: str, token: str, orders: int) -> list[float]:
+    """201 to FULFILLED (ms) of single orders on the idle stack, each polled every 50 ms."""
+    import requests
+
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "items": [{"productId": product, "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentToken": "tok_visa",
+    }
+    waits = []
+    for _ in range(orders):
+        answer = session.post(f"{api}/orders", json=body, headers=headers, timeout=30)
+        answer.raise_for_status()
+        answered, order_id = time.monotonic(), answer.json()["orderId"]
+        while time.monotonic() - answered < 60:
+            status = session.get(f"{api}/orders/{order_id}", headers=headers, timeout=30).json()
+            if status["status"] == "FULFILLED":
+                waits.append((time.monotonic() - answered) * 1000)
+                break
+            time.sleep(0.05)
+    return waits
+
+
 def _report(run: Run, seconds: float, startup: float) -> dict[str, Any]:
     waits = [(p.fulfilled - p.answered) * 1000 for p in run.placed if p.fulfilled is not None]
     return {
@@ -198,9 +224,14 @@ def run(smoke: bool = False) -> dict[str, Any]:
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             load = _drive(stack.api_url, products, tokens, seconds, drain)
             cpu = {name: round(cpu_seconds(pid) - before[name], 1) for name, pid in pids.items()}
+            idle = one_at_a_time(stack.api_url, products[0], tokens[0], 2 if smoke else 8)
         finally:
             stop_stack(stack.process)
-    return {**_report(load, seconds, stack.startup_seconds), "cpu_seconds": cpu}
+    return {
+        **_report(load, seconds, stack.startup_seconds),
+        "cpu_seconds": cpu,
+        "one_at_a_time_to_fulfilled_ms": stats.summary(idle),
+    }
 
 
 if __name__ == "__main__":
