@@ -22,17 +22,21 @@ def load(user_id: str) -> Cart | None:
 
 
 def view(cart: Cart | None) -> dict[str, Any]:
-    """A cart priced from the catalog now; lines of archived products are left out."""
+    """A cart priced from the catalog now; archived (or other-currency) products are set apart."""
     lines = dict(cart.lines.as_dict()) if cart is not None else {}
     known = catalog.snapshots(list(lines))
-    available = [(pid, int(q)) for pid, q in lines.items() if pid in known and known[pid].active]
+    active = [pid for pid in lines if pid in known and known[pid].active]
+    currency = (cart.currency if cart is not None else None) or (
+        known[active[0]].currency if active else "USD"
+    )
+    available = [(pid, int(lines[pid])) for pid in active if known[pid].currency == currency]
     priced = pricing.price(available, known) if available else []
-    currencies = {known[pid].currency for pid, _ in available}
+    taken = {pid for pid, _ in available}
     return {
         "items": [line.as_dict() for line in priced],
         "totalCents": pricing.total(priced),
-        "currency": currencies.pop() if len(currencies) == 1 else "USD",
-        "unavailable": sorted(pid for pid in lines if pid not in known or not known[pid].active),
+        "currency": currency,
+        "unavailable": sorted(pid for pid in lines if pid not in taken),
     }
 
 
@@ -52,34 +56,36 @@ def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
         raise Conflict(f"only {product['stock']} of {product['name']} ({product_id}) in stock")
     cart = Cart(caller.user_id)
     stamp = clock.iso(clock.now())
-    room = (Cart.lines[product_id].exists()) | (
-        Cart.lines.exists() & (_line_count() < pricing.MAX_LINES)
+    currency = product["currency"]
+    room = Cart.lines[product_id].exists() | (size(Cart.lines) < pricing.MAX_LINES)
+    # One cart, one currency: an order is paid in one currency (an emptied cart may switch).
+    same_currency = (
+        Cart.currency.does_not_exist() | (Cart.currency == currency) | (size(Cart.lines) == 0)
     )
     try:
         cart.update(
             actions=[
                 Cart.lines[product_id].set(quantity),
+                Cart.currency.set(currency),
                 Cart.version.add(1),
                 Cart.updated_at.set(stamp),
             ],
-            condition=room,
+            condition=Cart.lines.exists() & room & same_currency,
         )
     except UpdateError as exc:
         if not _is_condition_failure(exc):
             raise
-        cart = _first_line(caller.user_id, product_id, quantity, stamp)
+        cart = _first_line(caller.user_id, product_id, quantity, currency, stamp)
     return view(cart)
 
 
-def _line_count() -> Any:
-    return size(Cart.lines)
-
-
-def _first_line(user_id: str, product_id: str, quantity: int, stamp: str) -> Cart:
+def _first_line(user_id: str, product_id: str, quantity: int, currency: str, stamp: str) -> Cart:
     existing = load(user_id)
     if existing is not None and existing.lines is not None:
-        raise InvalidInput(f"the cart holds at most {pricing.MAX_LINES} products")
-    cart = Cart(user_id, lines={product_id: quantity}, version=1, updated_at=stamp)
+        _explain_refusal(existing, currency)
+    cart = Cart(
+        user_id, lines={product_id: quantity}, currency=currency, version=1, updated_at=stamp
+    )
     try:
         cart.save(condition=Cart.user_id.does_not_exist())
     except PutError as exc:
@@ -87,6 +93,18 @@ def _first_line(user_id: str, product_id: str, quantity: int, stamp: str) -> Car
             raise Conflict("the cart changed at the same time; try again") from None
         raise
     return cart
+
+
+def _explain_refusal(existing: Cart, currency: str) -> None:
+    lines = dict(existing.lines.as_dict())
+    if lines and existing.currency not in (None, currency):
+        raise Conflict(
+            f"the cart holds {existing.currency} products; a {currency} product cannot join "
+            "them (check out or empty the cart first)"
+        )
+    if len(lines) >= pricing.MAX_LINES:
+        raise InvalidInput(f"the cart holds at most {pricing.MAX_LINES} products")
+    raise Conflict("the cart changed at the same time; try again")
 
 
 def remove_item(caller: Caller, product_id: str) -> dict[str, Any]:

@@ -115,6 +115,7 @@ class Cart(Model):
 
     user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
     lines = MapAttribute[str, Any](default=dict)
+    currency = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
 

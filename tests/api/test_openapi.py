@@ -283,13 +283,6 @@ def test_error_answers_are_documented_with_the_contract_body(
     conforms(answer, method, template)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (found by schemathesis): PUT /cart/items accepts a product in another currency, "
-    "then pricing the cart raises 'all products of an order must share one currency': the PUT "
-    "answers 400 after writing the line, and GET /cart and DELETE /cart/items answer an "
-    "undocumented 400 until the cart is emptied",
-)
 def test_a_cart_mixing_currencies_is_refused_without_writing_and_stays_readable(
     api, shopper, product_factory
 ):
