@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import carts, catalog, clock, idempotency, orders, pricing, profiles
-from chalicelib.config import settings
+from chalicelib import carts, catalog, clock, idempotency, orders, pricing, profiles, tables
 from chalicelib.errors import Conflict, InvalidInput, NotFound, OutOfStock, ShopError
 from chalicelib.identity import Caller
 from chalicelib.order_rules import Status
@@ -118,7 +116,7 @@ def _new_order(
 
 def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
     try:
-        with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+        with TransactWrite(connection=tables.transactions()) as transaction:
             for line in lines:
                 transaction.update(
                     Product(line.product_id),

@@ -58,7 +58,7 @@ def take_payment(order_id: str) -> None:
     )
     target = Status.CONFIRMED if charge.approved else Status.PAYMENT_FAILED
     try:
-        orders.move(order_id, target, Actor.SYSTEM)
+        orders.move(order_id, target, Actor.SYSTEM, current=order)
     except InvalidTransition:
         # The order moved on meanwhile (a cancel won the race): money taken for it goes back.
         refund_if_captured(order_id)
@@ -89,7 +89,9 @@ def ship(order_id: str) -> None:
         return
     tracking = carrier().create_shipment(order_id, order.shipping_address.country)
     try:
-        orders.move(order_id, Status.FULFILLED, Actor.SYSTEM, tracking_number=tracking)
+        orders.move(
+            order_id, Status.FULFILLED, Actor.SYSTEM, tracking_number=tracking, current=order
+        )
     except InvalidTransition:
         _log.warning("cancelled while shipping; shipment booked", extra={"fields": {"t": tracking}})
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, paging, profiles
-from chalicelib.config import settings
+from chalicelib import clock, paging, profiles, tables
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.identity import Caller
 from chalicelib.order_rules import RELEASES_STOCK, Actor, Status, transition
@@ -94,9 +92,9 @@ def list_by_status(caller: Caller, status: str, limit: int, cursor: str | None) 
 
 def cancel(caller: Caller, order_id: str) -> dict[str, Any]:
     """Cancel the caller's order (or any, for an admin) while it is PENDING or CONFIRMED."""
-    _visible(caller, order_id)
+    order = _visible(caller, order_id)
     actor = Actor.ADMIN if caller.is_admin else Actor.SHOPPER
-    return move(order_id, Status.CANCELLED, actor)
+    return move(order_id, Status.CANCELLED, actor, current=order)
 
 
 def admin_move(order_id: str, target: str) -> dict[str, Any]:
@@ -105,51 +103,60 @@ def admin_move(order_id: str, target: str) -> dict[str, Any]:
 
 
 def move(
-    order_id: str, target: str, actor: Actor, *, tracking_number: str | None = None
+    order_id: str,
+    target: str,
+    actor: Actor,
+    *,
+    tracking_number: str | None = None,
+    current: Order | None = None,
 ) -> dict[str, Any]:
     """Move an order to `target`, conditional on the status it moves from.
 
-    A concurrent change makes the write fail; the order is then re-read and the move re-judged, so
-    a late or duplicate event can never overwrite a newer state.
+    `current` is the order as the caller just read it, saving a read; if it is stale, or a
+    concurrent change lands first, the write fails, the order is re-read and the move re-judged,
+    so a late or duplicate event can never overwrite a newer state.
     """
+    order = current
     for _ in range(_MAX_ATTEMPTS):
-        order = load(order_id)
+        order = order if order is not None else load(order_id)
         new_status = transition(order.status, target, actor)
         if _write_move(order, new_status, tracking_number):
             return render(order)
+        order = None
     raise Conflict(f"Order {order_id} kept changing; try again")
 
 
-def _move_actions(new_status: Status, tracking_number: str | None) -> list[Any]:
+def _write_move(order: Order, new_status: Status, tracking_number: str | None) -> bool:
     stamp = clock.iso(clock.now())
-    actions = [
+    entry = HistoryEntry(status=new_status.value, at=stamp)
+    actions: list[Any] = [
         Order.status.set(new_status.value),
         Order.updated_at.set(stamp),
-        Order.history.set(Order.history.append([HistoryEntry(status=new_status.value, at=stamp)])),
+        Order.history.set(Order.history.append([entry])),
     ]
     if tracking_number is not None:
         actions.append(Order.tracking_number.set(tracking_number))
-    return actions
-
-
-def _write_move(order: Order, new_status: Status, tracking_number: str | None) -> bool:
-    actions = _move_actions(new_status, tracking_number)
     condition = Order.status == order.status
     if new_status not in RELEASES_STOCK:
         try:
-            order.update(actions=actions, condition=condition)
+            order.update(actions=actions, condition=condition)  # answers the new item
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
-    return _write_move_releasing_stock(order, actions, condition)
+    if not _write_move_releasing_stock(order, actions, condition):
+        return False
+    # A transaction answers nothing: apply the same change to the copy in hand.
+    order.status, order.updated_at = new_status.value, stamp
+    order.history = [*order.history, entry]
+    return True
 
 
 def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> bool:
     # The status change and the stock coming back are one transaction: never one without the other.
     try:
-        with TransactWrite(connection=Connection(region=settings().region)) as transaction:
+        with TransactWrite(connection=tables.transactions()) as transaction:
             transaction.update(order, actions=actions, condition=condition)
             for line in order.items:
                 transaction.update(
@@ -162,5 +169,4 @@ def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return False
         raise
-    order.refresh(consistent_read=True)
     return True

@@ -7,6 +7,7 @@ without touching the lists themselves.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from pynamodb.attributes import (
@@ -17,6 +18,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -239,3 +241,14 @@ ALL_MODELS: tuple[type[Model], ...] = (
     LedgerEntry,
     Notification,
 )
+
+
+@lru_cache(maxsize=1)
+def transactions() -> Connection:
+    """The connection for TransactWriteItems, built once per container with the tables' timeouts."""
+    return Connection(
+        region=_Meta.region,
+        connect_timeout_seconds=_Meta.connect_timeout_seconds,
+        read_timeout_seconds=_Meta.read_timeout_seconds,
+        max_retry_attempts=_Meta.max_retry_attempts,
+    )
