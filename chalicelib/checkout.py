@@ -36,12 +36,11 @@ def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, A
     except ShopError:
         idempotency.release(claim)  # nothing was written: leave the key free to retry
         raise
-    except Exception as exc:
-        if getattr(exc, "cause_response_code", None) or hasattr(exc, "response"):
-            # DynamoDB answered with an error, so the transaction did not commit.
-            idempotency.release(claim)
-        # Otherwise (a timeout) the outcome is unknown: keep the claim; a retry after the lock
-        # resumes with the same order id and finds the order if it was placed.
+    except Exception:
+        # DynamoDB failed or timed out: the order may or may not be placed. Keep the claim and its
+        # order id, but let a retry resume at once: it finds the order if it was placed, and if a
+        # late commit races it, the order's attribute_not_exists condition lets only one win.
+        idempotency.unlock(claim)
         raise
     idempotency.complete(claim, CREATED, body)
     return CREATED, body, False

@@ -138,3 +138,15 @@ def complete(claim: Claim, status_code: int, body: Any) -> None:
 def release(claim: Claim) -> None:
     """Free the key after a failure that wrote nothing, so the client may retry."""
     IdempotencyRecord(claim.key).delete(condition=IdempotencyRecord.state == IN_PROGRESS)
+
+
+def unlock(claim: Claim) -> None:
+    """Let a retry resume this claim (same nonce) at once, after a failure of unknown outcome."""
+    try:
+        IdempotencyRecord(claim.key).update(
+            actions=[IdempotencyRecord.locked_until.set(0)],
+            condition=IdempotencyRecord.state == IN_PROGRESS,
+        )
+    except Exception:
+        # Unlocking is a courtesy: if it fails too, the lock expires after LOCK_SECONDS.
+        return
