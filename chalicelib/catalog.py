@@ -15,6 +15,7 @@ from chalicelib.tables import Product
 ACTIVE = "ACTIVE"
 _IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 UPLOAD_URL_SECONDS = 900
+MAX_STOCK = 1_000_000  # the contract's limit on `stock`, kept by deltas too
 
 
 def render(product: Product) -> dict[str, Any]:
@@ -131,6 +132,8 @@ def adjust_stock(product_id: str, delta: int) -> dict[str, Any]:
     condition = _live_condition()
     if delta < 0:
         condition &= Product.stock >= -delta
+    else:
+        condition &= Product.stock <= MAX_STOCK - delta
     product = Product(product_id)
     try:
         product.update(
@@ -141,8 +144,9 @@ def adjust_stock(product_id: str, delta: int) -> dict[str, Any]:
         if not _is_condition_failure(exc):
             raise
         current = _active(product_id)  # raises NotFound when that was the failed condition
+        bound = "below 0" if delta < 0 else f"above {MAX_STOCK}"
         raise Conflict(
-            f"stock of {product_id} is {int(current.stock)}; a delta of {delta} would go below 0"
+            f"stock of {product_id} is {int(current.stock)}; a delta of {delta} would go {bound}"
         ) from None
     return render(product)
 

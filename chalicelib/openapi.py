@@ -125,7 +125,7 @@ def _response_schemas() -> dict[str, Schema]:
                 "currency": schemas.CURRENCY,
                 "category": schemas.CATEGORY,
                 # Not capped: POST /products/{productId}/stock may add beyond the create limit.
-                "stock": {"type": "integer", "minimum": 0},
+                "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
                 "imageUrl": schemas.IMAGE_URL,
                 "createdAt": _TIME,
                 "updatedAt": _TIME,

@@ -124,6 +124,16 @@ def test_stock_moves_by_a_delta_and_never_below_zero(api, admin, product_factory
     assert api.get(f"/products/{pid}").json["stock"] == 0
 
 
+def test_stock_never_rises_above_the_contracts_limit(api, admin, product_factory):
+    pid = product_factory(stock=999_999)["productId"]
+
+    assert api.post(f"/products/{pid}/stock", {"delta": 1}, user=admin).json["stock"] == 1_000_000
+    above = api.post(f"/products/{pid}/stock", {"delta": 1}, user=admin)
+
+    assert above.error() == (409, "ConflictError")
+    assert api.get(f"/products/{pid}").json["stock"] == 1_000_000
+
+
 @pytest.mark.parametrize("delta", [0, 1.0, "1", None, True, 1_000_001])
 def test_a_stock_delta_must_be_a_non_zero_integer(api, admin, product_factory, delta):
     pid = product_factory()["productId"]
