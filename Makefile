@@ -35,8 +35,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Two passes: everything that runs in-process, spread over the cores; then the tests that start
+# the real local stack, one at a time, so their timings are the stack's own.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not stack"
+	$(BIN)/python -m pytest -m stack
 
 # Deploy to AWS (docs/deploy.md): needs AWS credentials and AWS_DEFAULT_REGION; runs on the venv's
 # python3.11, which is also the Lambda runtime. DEPLOY_ARGS="--parameter AlarmTopicArn=arn:..."
