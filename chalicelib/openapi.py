@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib import schemas
 from chalicelib.idempotency import MAX_KEY_LENGTH
+from chalicelib.openapi_responses import ID, STATUS, ref, response_schemas
 from chalicelib.validation import MAX_BODY_BYTES
 
 Schema = dict[str, Any]
@@ -55,166 +56,19 @@ ERRORS: dict[int, tuple[str, str]] = {
 _AUTH_STATUSES = (401, 403)
 
 
-def _ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _object(properties: Schema, description: str = "") -> Schema:
-    schema: Schema = {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties),
-        "additionalProperties": False,
-    }
-    return {"description": description, **schema} if description else schema
-
-
-def _nullable(schema: Schema) -> Schema:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-_STRING: Schema = {"type": "string"}
-_TIME: Schema = {"type": "string", "format": "date-time"}
-_CENTS: Schema = {"type": "integer", "minimum": 0}
-_ID: Schema = {"type": "string", "minLength": 1}
-_STATUS: Schema = {"type": "string", "enum": list(schemas.ORDER_STATUSES)}
-_SECONDS: Schema = {"type": "integer", "minimum": 1}
-
-
-def _response_schemas() -> dict[str, Schema]:
-    """The bodies the API answers with, as its code renders them."""
-    return {
-        "Error": _object({"Code": _STRING, "Message": _STRING}, "The contract's error body"),
-        "GatewayAuthError": _object(
-            {"message": _STRING}, "API Gateway's own refusal on a deployed stage"
-        ),
-        "Health": _object({"status": {"const": "ok"}}),
-        "OpenApiDocument": {"type": "object", "description": "This document"},
-        "Registration": _object(
-            {"userId": _ID, "email": schemas.EMAIL, "confirmed": {"type": "boolean"}}
-        ),
-        "Tokens": _object(
-            {
-                "idToken": _STRING,
-                "accessToken": _STRING,
-                "refreshToken": _STRING,
-                "expiresIn": _SECONDS,
-            }
-        ),
-        "RefreshedTokens": _object(
-            {"idToken": _STRING, "accessToken": _STRING, "expiresIn": _SECONDS}
-        ),
-        "Address": schemas.ADDRESS,
-        "Profile": _object(
-            {
-                "userId": _ID,
-                "email": _STRING,
-                "name": {"type": "string", "maxLength": schemas.NAME["maxLength"]},
-                "phone": {"type": ["string", "null"]},
-                "address": _nullable(_ref("Address")),
-                "isAdmin": {"type": "boolean"},
-                "createdAt": _TIME,
-            }
-        ),
-        "Product": _object(
-            {
-                "productId": _ID,
-                "name": schemas.NAME,
-                "description": schemas.DESCRIPTION,
-                "priceCents": schemas.PRICE_CENTS,
-                "currency": schemas.CURRENCY,
-                "category": schemas.CATEGORY,
-                # Not capped: POST /products/{productId}/stock may add beyond the create limit.
-                "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
-                "imageUrl": schemas.IMAGE_URL,
-                "createdAt": _TIME,
-                "updatedAt": _TIME,
-            }
-        ),
-        "ProductPage": _page("Product"),
-        "Notification": _object(
-            {
-                "orderId": _ID,
-                "type": _STRING,
-                "subject": _STRING,
-                "body": _STRING,
-                "sentAt": _TIME,
-            },
-            "A message the shop sent the user about an order",
-        ),
-        "NotificationPage": _page("Notification"),
-        "ImageUploadTicket": _object(
-            {"uploadUrl": _STRING, "imageUrl": _STRING, "expiresIn": _SECONDS},
-            "A presigned S3 PUT; imageUrl is already the product's image",
-        ),
-        "PricedLine": _object(
-            {
-                "productId": _ID,
-                "name": _STRING,
-                "quantity": schemas.QUANTITY,
-                "unitPriceCents": _CENTS,
-                "lineTotalCents": _CENTS,
-            }
-        ),
-        "Cart": _object(
-            {
-                "items": {"type": "array", "items": _ref("PricedLine")},
-                "totalCents": _CENTS,
-                "currency": schemas.CURRENCY,
-                "unavailable": {
-                    "type": "array",
-                    "items": _ID,
-                    "description": "Extension: ids of cart products now archived or gone; "
-                    "they are left out of items and totalCents",
-                },
-            },
-            "Priced from the catalog at read time",
-        ),
-        "HistoryEntry": _object({"status": _STATUS, "at": _TIME}),
-        "Order": _object(
-            {
-                "orderId": _ID,
-                "userId": _ID,
-                "status": _STATUS,
-                "items": {"type": "array", "minItems": 1, "items": _ref("PricedLine")},
-                "totalCents": _CENTS,
-                "currency": schemas.CURRENCY,
-                "shippingAddress": _ref("Address"),
-                "trackingNumber": {"type": ["string", "null"]},
-                "history": {"type": "array", "minItems": 1, "items": _ref("HistoryEntry")},
-                "createdAt": _TIME,
-                "updatedAt": _TIME,
-            }
-        ),
-        "OrderPage": _page("Order"),
-    }
-
-
-def _page(item: str) -> Schema:
-    return _object(
-        {
-            "items": {"type": "array", "items": _ref(item)},
-            "nextCursor": {
-                "type": ["string", "null"],
-                "description": "Pass as `cursor` for the next page; null when the list has ended",
-            },
-        }
-    )
-
-
 def _error_responses() -> dict[str, Schema]:
     responses: dict[str, Schema] = {}
     for status, (code, when) in ERRORS.items():
-        body: Schema = {"allOf": [_ref("Error"), {"properties": {"Code": {"const": code}}}]}
+        body: Schema = {"allOf": [ref("Error"), {"properties": {"Code": {"const": code}}}]}
         if status in _AUTH_STATUSES:
-            body = {"anyOf": [body, _ref("GatewayAuthError")]}
+            body = {"anyOf": [body, ref("GatewayAuthError")]}
         responses[code] = {"description": when, "content": {"application/json": {"schema": body}}}
     return responses
 
 
 def _parameters() -> dict[str, Schema]:
     def path(name: str, what: str) -> Schema:
-        return {"name": name, "in": "path", "required": True, "description": what, "schema": _ID}
+        return {"name": name, "in": "path", "required": True, "description": what, "schema": ID}
 
     def query(name: str, schema: Schema, what: str, *, required: bool = False) -> Schema:
         return {
@@ -235,7 +89,7 @@ def _parameters() -> dict[str, Schema]:
             "cursor", {"type": "string"}, "The nextCursor of the previous page of this list"
         ),
         "category": query("category", schemas.CATEGORY, "Only products of this category"),
-        "status": query("status", _STATUS, "Only orders in this status", required=True),
+        "status": query("status", STATUS, "Only orders in this status", required=True),
         "IdempotencyKey": {
             "name": "Idempotency-Key",
             "in": "header",
@@ -347,7 +201,7 @@ def _success(op: Operation) -> Schema:
         return {"description": "Done; no body"}
     answer: Schema = {
         "description": "OK",
-        "content": {"application/json": {"schema": _ref(schema)}},
+        "content": {"application/json": {"schema": ref(schema)}},
     }
     if op.operation_id == "place_order":
         answer["headers"] = {
@@ -373,7 +227,7 @@ def _operation(op: Operation) -> Schema:
     if op.body is not None:
         spec["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(op.body)}},
+            "content": {"application/json": {"schema": ref(op.body)}},
         }
     if op.auth == "none":
         spec["security"] = []
@@ -405,7 +259,7 @@ def _build() -> Schema:
         "tags": [{"name": name} for name in ("health", "identity", "catalog", "cart", "orders")],
         "paths": _paths(),
         "components": {
-            "schemas": {**REQUEST_SCHEMAS, **_response_schemas()},
+            "schemas": {**REQUEST_SCHEMAS, **response_schemas()},
             "responses": _error_responses(),
             "parameters": _parameters(),
             "securitySchemes": {

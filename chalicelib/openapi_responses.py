@@ -1,0 +1,158 @@
+"""The response bodies of the OpenAPI document: what each route answers, as JSON Schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib import schemas
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    """A reference to a schema of the document's components."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: Schema, description: str = "") -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    return {"description": description, **schema} if description else schema
+
+
+def _nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_STRING: Schema = {"type": "string"}
+_TIME: Schema = {"type": "string", "format": "date-time"}
+_CENTS: Schema = {"type": "integer", "minimum": 0}
+ID: Schema = {"type": "string", "minLength": 1}
+STATUS: Schema = {"type": "string", "enum": list(schemas.ORDER_STATUSES)}
+_SECONDS: Schema = {"type": "integer", "minimum": 1}
+
+
+def response_schemas() -> dict[str, Schema]:
+    """Every response body, by component name."""
+    """The bodies the API answers with, as its code renders them."""
+    return {
+        "Error": _object({"Code": _STRING, "Message": _STRING}, "The contract's error body"),
+        "GatewayAuthError": _object(
+            {"message": _STRING}, "API Gateway's own refusal on a deployed stage"
+        ),
+        "Health": _object({"status": {"const": "ok"}}),
+        "OpenApiDocument": {"type": "object", "description": "This document"},
+        "Registration": _object(
+            {"userId": ID, "email": schemas.EMAIL, "confirmed": {"type": "boolean"}}
+        ),
+        "Tokens": _object(
+            {
+                "idToken": _STRING,
+                "accessToken": _STRING,
+                "refreshToken": _STRING,
+                "expiresIn": _SECONDS,
+            }
+        ),
+        "RefreshedTokens": _object(
+            {"idToken": _STRING, "accessToken": _STRING, "expiresIn": _SECONDS}
+        ),
+        "Address": schemas.ADDRESS,
+        "Profile": _object(
+            {
+                "userId": ID,
+                "email": _STRING,
+                "name": {"type": "string", "maxLength": schemas.NAME["maxLength"]},
+                "phone": {"type": ["string", "null"]},
+                "address": _nullable(ref("Address")),
+                "isAdmin": {"type": "boolean"},
+                "createdAt": _TIME,
+            }
+        ),
+        "Product": _object(
+            {
+                "productId": ID,
+                "name": schemas.NAME,
+                "description": schemas.DESCRIPTION,
+                "priceCents": schemas.PRICE_CENTS,
+                "currency": schemas.CURRENCY,
+                "category": schemas.CATEGORY,
+                # Not capped: POST /products/{productId}/stock may add beyond the create limit.
+                "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                "imageUrl": schemas.IMAGE_URL,
+                "createdAt": _TIME,
+                "updatedAt": _TIME,
+            }
+        ),
+        "ProductPage": _page("Product"),
+        "Notification": _object(
+            {
+                "orderId": ID,
+                "type": _STRING,
+                "subject": _STRING,
+                "body": _STRING,
+                "sentAt": _TIME,
+            },
+            "A message the shop sent the user about an order",
+        ),
+        "NotificationPage": _page("Notification"),
+        "ImageUploadTicket": _object(
+            {"uploadUrl": _STRING, "imageUrl": _STRING, "expiresIn": _SECONDS},
+            "A presigned S3 PUT; imageUrl is already the product's image",
+        ),
+        "PricedLine": _object(
+            {
+                "productId": ID,
+                "name": _STRING,
+                "quantity": schemas.QUANTITY,
+                "unitPriceCents": _CENTS,
+                "lineTotalCents": _CENTS,
+            }
+        ),
+        "Cart": _object(
+            {
+                "items": {"type": "array", "items": ref("PricedLine")},
+                "totalCents": _CENTS,
+                "currency": schemas.CURRENCY,
+                "unavailable": {
+                    "type": "array",
+                    "items": ID,
+                    "description": "Extension: ids of cart products now archived or gone; "
+                    "they are left out of items and totalCents",
+                },
+            },
+            "Priced from the catalog at read time",
+        ),
+        "HistoryEntry": _object({"status": STATUS, "at": _TIME}),
+        "Order": _object(
+            {
+                "orderId": ID,
+                "userId": ID,
+                "status": STATUS,
+                "items": {"type": "array", "minItems": 1, "items": ref("PricedLine")},
+                "totalCents": _CENTS,
+                "currency": schemas.CURRENCY,
+                "shippingAddress": ref("Address"),
+                "trackingNumber": {"type": ["string", "null"]},
+                "history": {"type": "array", "minItems": 1, "items": ref("HistoryEntry")},
+                "createdAt": _TIME,
+                "updatedAt": _TIME,
+            }
+        ),
+        "OrderPage": _page("Order"),
+    }
+
+
+def _page(item: str) -> Schema:
+    return _object(
+        {
+            "items": {"type": "array", "items": ref(item)},
+            "nextCursor": {
+                "type": ["string", "null"],
+                "description": "Pass as `cursor` for the next page; null when the list has ended",
+            },
+        }
+    )
