@@ -8,17 +8,16 @@ keys are served over a local HTTP server so AUTH_MODE=local verifies real ID tok
 from __future__ import annotations
 
 import contextlib
-import gzip
 import itertools
 import json
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from devstack.jwks import serve_moto_jwks
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE = "local"  # one of the template's stages; table names are shop-local-*
@@ -112,28 +111,6 @@ class Shop:
         return self.env[f"{name.upper()}_TABLE"]
 
 
-def _serve_jwks() -> tuple[str, ThreadingHTTPServer]:
-    import moto
-
-    keys = gzip.decompress(
-        (Path(moto.__file__).parent / "cognitoidp/resources/jwks-public.json.gz").read_bytes()
-    )
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(keys)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", server
-
-
 @contextlib.contextmanager
 def running_shop() -> Iterator[Shop]:
     """The whole shop in this process on moto, for as long as the block runs."""
@@ -148,14 +125,15 @@ def running_shop() -> Iterator[Shop]:
 
     with mock_aws():
         env = provision({"Stage": STAGE, "QueueVisibilityTimeout": "1"})
-        jwks_url, jwks = _serve_jwks()
+        jwks_url, jwks = serve_moto_jwks()
         os.environ.update({**env, "JWKS_URL": jwks_url})
         env = {**ENV, **env, "JWKS_URL": jwks_url}
-        from chalicelib import aws, local_auth
+        from chalicelib import aws, local_auth, tables
         from chalicelib.config import settings
 
         settings.cache_clear()
         aws.reset()
+        tables.transactions.cache_clear()
         local_auth._jwks_client.cache_clear()
         from app import app
 

@@ -7,15 +7,11 @@ the app at call time.
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -69,38 +65,17 @@ class User:
         return {"Authorization": f"Bearer {self.id_token}"}
 
 
-def _serve_moto_jwks() -> tuple[str, ThreadingHTTPServer]:
-    """Serve moto's public signing keys over HTTP, as Cognito (and moto's server) would."""
-    import moto
-
-    source = Path(moto.__file__).parent / "cognitoidp/resources/jwks-public.json.gz"
-    keys = gzip.decompress(source.read_bytes())
-
-    class Jwks(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(keys)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json", server
-
-
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[CognitoPool]:
     """moto for the whole session, with every resource of the infrastructure template."""
     from devstack import moto_fixes
+    from devstack.jwks import serve_moto_jwks
     from infra.provision import provision
 
     moto_fixes.apply()
     with mock_aws():
         env = provision({"Stage": "test", "QueueVisibilityTimeout": "1"})
-        jwks_url, jwks_server = _serve_moto_jwks()
+        jwks_url, jwks_server = serve_moto_jwks()
         os.environ.update({**env, "JWKS_URL": jwks_url})
         _reset_caches()
         _drop_tables()  # each test gets fresh ones from the `tables` fixture
