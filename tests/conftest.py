@@ -267,3 +267,13 @@ def _purge(queue_urls: Any) -> None:
     sqs = boto3.client("sqs")
     for url in queue_urls:
         sqs.purge_queue(QueueUrl=url)
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[Any]:
+    """A moto server of the test module's own, on a free port, as the local stack runs it."""
+    from devstack.moto_server import start_moto
+
+    server = start_moto(port=0)
+    yield server
+    server.stop()

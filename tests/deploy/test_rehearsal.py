@@ -11,7 +11,6 @@ survive in the state directory; destroy empties the buckets and deletes the stac
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from deploy import DeployError, commands
 from deploy.aws import Aws
 from deploy.stages import STAGES
-from devstack.moto_server import LockedMotoServer, start_moto
+from devstack.moto_server import LockedMotoServer
 from tests.deploy.rehearsal import FakeChalice, rehearsal_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,14 +30,6 @@ STAGE = "dev"
 @pytest.fixture(autouse=True)
 def tables() -> None:
     """This module brings its own moto server; it needs none of the API tests' tables."""
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LockedMotoServer]:
-    """A moto server of this module's own, on a free port."""
-    server = start_moto(port=0)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from devstack.moto_server import LockedMotoServer, start_moto
+from devstack.moto_server import LockedMotoServer
 from infra.creators import SKIPPED
 from infra.provision import Stack, create_stack
 from infra.template import build_template, env_from_outputs
 from tests.infra import views
 
 PARAMETERS = {"Stage": "local", "QueueVisibilityTimeout": 2, "CorsOrigin": "http://127.0.0.1:8080"}
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LockedMotoServer]:
-    """A moto server of this module's own, on a free port."""
-    server = start_moto(port=0)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,20 +8,11 @@ devstack/moto_fixes.py closes that; this proves it on the server the local stack
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
-from devstack.moto_server import LockedMotoServer, start_moto
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LockedMotoServer]:
-    server = start_moto()
-    yield server
-    server.stop()
+from devstack.moto_server import LockedMotoServer
 
 
 def _client(moto: LockedMotoServer, service: str) -> Any:

@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from devstack.chalice_config import ChaliceConfig
-from devstack.moto_server import LockedMotoServer, start_moto
+from devstack.moto_server import LockedMotoServer
 from devstack.pump import Pump, load_app
 
 FIXTURE_DIR = Path(__file__).parent / "fixture_app"
@@ -38,14 +38,6 @@ def _wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
             return value
         time.sleep(0.1)
     raise AssertionError(f"not true within {timeout} s")
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[LockedMotoServer]:
-    """A moto server for this module."""
-    server = start_moto(port=0)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
