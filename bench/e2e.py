@@ -5,7 +5,8 @@ register and log in, and 8 threads place tok_visa orders for a fixed time. One p
 GET /orders/{id} of each order still on its way, round-robin, until it is FULFILLED: the time from
 the 201 to the poll that first saw FULFILLED is an upper bound, late by at most one poll round
 (reported as the resolution). Then, with the stack idle again, single orders one at a time,
-each polled every 50 ms: the pipeline's own latency, without a backlog.
+each polled every 50 ms: the pipeline's own latency, without a backlog. `--smoke` runs 2 shoppers
+for a second and one idle order: enough to prove the code works, quickly.
 """
 
 from __future__ import annotations
@@ -60,14 +61,14 @@ def _login(api: str, session: Any, email: str, password: str) -> str:
     return str(answer.json()["idToken"])
 
 
-def _arrange(api: str, admin: Any) -> tuple[list[str], list[str]]:
-    """Products with plenty of stock, and the ID tokens of 8 new shoppers."""
+def _arrange(api: str, admin: Any, clients: int) -> tuple[list[str], list[str]]:
+    """Products with plenty of stock, and the ID tokens of `clients` new shoppers."""
     import requests
 
     session = requests.Session()
     admin_token = _login(api, session, admin.email, admin.password)
     products = []
-    for n in range(CLIENTS):
+    for n in range(clients):
         answer = session.post(
             f"{api}/products",
             json={"name": f"Bench {n}", "priceCents": 500, "category": "bench", "stock": 1_000_000},
@@ -76,7 +77,7 @@ def _arrange(api: str, admin: Any) -> tuple[list[str], list[str]]:
         answer.raise_for_status()
         products.append(answer.json()["productId"])
     tokens = []
-    for _ in range(CLIENTS):
+    for _ in range(clients):
         email = f"bench-{uuid.uuid4().hex[:10]}@example.com"
         body = {"email": email, "password": PASSWORD, "name": "Bench Shopper"}
         session.post(f"{api}/auth/register", json=body).raise_for_status()
@@ -191,10 +192,10 @@ def one_at_a_time(api: str, product: str, token: str, orders: int) -> list[float
     return waits
 
 
-def _report(run: Run, seconds: float, startup: float) -> dict[str, Any]:
+def _report(run: Run, clients: int, seconds: float, startup: float) -> dict[str, Any]:
     waits = [(p.fulfilled - p.answered) * 1000 for p in run.placed if p.fulfilled is not None]
     return {
-        "clients": CLIENTS,
+        "clients": clients,
         "load_seconds": seconds,
         "stack_startup_seconds": round(startup, 1),
         "orders_placed": len(run.placed),
@@ -212,23 +213,24 @@ def run(smoke: bool = False) -> dict[str, Any]:
     """Start the stack, load it, measure, stop it."""
     from tests.stack.conftest import start_stack, stop_stack
 
-    seconds, drain = (3.0, 30.0) if smoke else (25.0, 60.0)
+    # The smoke run only proves the code works: 2 shoppers for a second, one order when idle.
+    clients, seconds, drain, idle_orders = (2, 1.0, 30.0, 1) if smoke else (CLIENTS, 25.0, 60.0, 8)
     seconds = float(os.environ.get("BENCH_E2E_SECONDS", seconds))
     with tempfile.TemporaryDirectory() as state:
         stack = start_stack(Path(state))
         try:
-            products, tokens = _arrange(stack.api_url, stack.admin)
+            products, tokens = _arrange(stack.api_url, stack.admin, clients)
             # The devstack process itself holds moto; its children are the API and the pump.
             pids = {"moto (devstack)": stack.pids["devstack"], **stack.pids}
             pids.pop("devstack")
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             load = _drive(stack.api_url, products, tokens, seconds, drain)
             cpu = {name: round(cpu_seconds(pid) - before[name], 1) for name, pid in pids.items()}
-            idle = one_at_a_time(stack.api_url, products[0], tokens[0], 2 if smoke else 8)
+            idle = one_at_a_time(stack.api_url, products[0], tokens[0], idle_orders)
         finally:
             stop_stack(stack.process)
     return {
-        **_report(load, seconds, stack.startup_seconds),
+        **_report(load, clients, seconds, stack.startup_seconds),
         "cpu_seconds": cpu,
         "one_at_a_time_to_fulfilled_ms": stats.summary(idle),
     }

@@ -8,9 +8,8 @@ excluded (API Gateway does it before the Lambda runs when deployed); its cost is
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from bench import data, stats
@@ -82,22 +81,6 @@ def cases(
     ]
 
 
-@contextlib.contextmanager
-def one_cached_connection() -> Iterator[None]:
-    """What-if: checkout and order moves reuse one PynamoDB Connection instead of a new one."""
-    from pynamodb.connection import Connection
-
-    from chalicelib import checkout, orders
-
-    shared = Connection(region="us-east-1")
-    originals = checkout.Connection, orders.Connection
-    checkout.Connection = orders.Connection = lambda *a, **k: shared  # type: ignore[assignment,misc]
-    try:
-        yield
-    finally:
-        checkout.Connection, orders.Connection = originals  # type: ignore[misc]
-
-
 def row(
     route: str, ours: list[tuple[float, float]], base: list[tuple[float, float]]
 ) -> dict[str, Any]:
@@ -162,19 +145,11 @@ def run(smoke: bool = False) -> dict[str, Any]:
                         ),
                     )
                 )
-            route, ours, baseline = all_cases[-1]
-            with one_cached_connection():
-                n = stats.runs_within(seconds, ours, baseline, low=min(runs, 40), high=runs)
-                what_if = row(
-                    route,
-                    *stats.side_by_side(ours, baseline, runs=n, warmup=warmup, sample=moto.sample),
-                )
         tokens = _token_cost(shop, runs)
     return {
         "runs": runs,
         "rows": rows,
         "gateway_floor": stats.summary(floor),
-        "checkout_with_cached_connection": what_if,
         "token_check": tokens,
         "target": TARGET,
         "all_met": all(row["met"] for row in rows),

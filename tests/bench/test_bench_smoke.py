@@ -59,6 +59,13 @@ def test_every_route_and_handler_is_counted_and_none_scans(smoke: dict[str, Any]
     assert smoke["calls"]["scans"] == []
 
 
+def test_order_moves_use_the_order_their_caller_read(smoke: dict[str, Any]) -> None:
+    """Call counts are exact, not timings: a move adds no GetItem beyond the caller's own read."""
+    rows = {row["operation"]: row for row in smoke["calls"]["rows"]}
+    for operation, (before, saved) in report.MOVES_BEFORE.items():
+        assert rows[operation]["dynamodb"].get("GetItem", 0) <= before - saved, operation
+
+
 def test_every_main_route_is_timed_beside_its_raw_baseline(smoke: dict[str, Any]) -> None:
     routes = [row["route"] for row in smoke["latency"]["rows"]]
     assert len(routes) == 7
@@ -83,6 +90,8 @@ def test_the_report_renders_from_the_results(smoke: dict[str, Any]) -> None:
     text = report.render(smoke, machine, 1.0, smoke=True)
     for title in ("## 2. DynamoDB calls", "## 3. Latency", "## 4. Scaling", "Scan: none"):
         assert title in text
+    assert "The saving holds in this run" in text
+    assert "what-if" not in text
 
 
 def test_a_cold_start_of_each_app_answers_its_request(tmp_path: Path) -> None:
