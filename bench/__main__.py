@@ -1,6 +1,8 @@
 """`python -m bench [--smoke] [--only a,b] [--report PATH]`: run the sections, write the report.
 
 `--from-results build/bench/results.json` re-renders the report from a run's saved numbers.
+`--only a,b` re-runs some sections and merges them into the saved numbers of the last run (if it
+had the same `--smoke`): the report shows every section, and says which were re-run alone.
 
 Each section runs in a fresh interpreter (its own environment, its own moto, nothing cached from
 another section) and hands back JSON; the report is written from all of them at the end. A section
@@ -61,13 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated sections (default: all)")
     parser.add_argument("--report", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--from-results", help="only re-render the report from a results.json")
+    parser.add_argument(
+        "--no-merge",
+        action="store_true",
+        help="with --only: report only these sections, not merged into the last run's results",
+    )
     args = parser.parse_args(argv)
     if args.from_results:
         saved = json.loads(Path(args.from_results).read_text())
-        text = report.render(
-            saved["sections"], saved["machine"], saved["seconds"], smoke=saved["smoke"]
-        )
-        Path(args.report).write_text(text)
+        Path(args.report).write_text(_render(saved))
         return 0
     names = args.only.split(",") if args.only else list(SECTIONS)
     started = time.perf_counter()
@@ -79,12 +83,50 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} {state} in {results[name]['seconds']} s", flush=True)
     total = round(time.perf_counter() - started, 1)
     described = machine.describe(ROOT)
-    text = report.render(results, described, total, smoke=args.smoke)
-    Path(args.report).write_text(text)
     saved = {"sections": results, "machine": described, "seconds": total, "smoke": args.smoke}
-    (LOGS / "results.json").write_text(json.dumps(saved, indent=2) + "\n")
+    previous = LOGS / "results.json"
+    if args.only and not args.no_merge and previous.exists():
+        saved = merge(json.loads(previous.read_text()), saved)
+    Path(args.report).write_text(_render(saved))
+    previous.write_text(json.dumps(saved, indent=2) + "\n")
     print(f"bench: wrote {args.report} in {total} s", flush=True)
     return 1 if any("failed" in result for result in results.values()) else 0
+
+
+def merge(last: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
+    """The last run's results with some sections re-run alone: theirs replace the saved ones.
+
+    The machine, run time and load average stay the last run's; each re-run is recorded beside
+    them (its sections, commit, load average and time) so the report says which numbers are
+    newer. A last run with a different `--smoke` is not merged into: the re-run stands alone.
+    """
+    if last.get("smoke") != rerun["smoke"]:
+        return rerun
+    names = list(rerun["sections"])
+    reruns = [
+        {**entry, "sections": [n for n in entry["sections"] if n not in names]}
+        for entry in last.get("reruns", [])
+    ]
+    described = rerun["machine"]
+    reruns = [entry for entry in reruns if entry["sections"]] + [
+        {
+            "sections": names,
+            "commit": described["commit"],
+            "load_average": described["load_average"],
+            "seconds": rerun["seconds"],
+        }
+    ]
+    return {**last, "sections": {**last["sections"], **rerun["sections"]}, "reruns": reruns}
+
+
+def _render(saved: dict[str, Any]) -> str:
+    return report.render(
+        saved["sections"],
+        saved["machine"],
+        saved["seconds"],
+        smoke=saved["smoke"],
+        reruns=saved.get("reruns", []),
+    )
 
 
 if __name__ == "__main__":

@@ -130,4 +130,62 @@ def test_the_local_stack_takes_concurrent_orders_to_fulfilled(tmp_path: Path) ->
     result = json.loads(out.read_text())
     assert result["orders_placed"] > 0
     assert result["never_fulfilled"] == 0
-    assert "## 5. The local stack" in report.e2e(result)
+    # The poller read the admin's FULFILLED listing, a page or more per round, without errors.
+    assert result["errors"] == {}
+    assert result["poll_round_ms"]["n"] > 0
+    assert result["poll_pages_max"] >= 1
+    text = report.e2e(result)
+    assert "## 5. The local stack" in text
+    assert "Found and fixed, in the benchmark" in text
+
+
+class _Listing:
+    """GET /admin/orders?status=FULFILLED over fixed orders, newest first, as the API pages it."""
+
+    def __init__(self, created: list[str]) -> None:
+        self.orders = [{"orderId": f"o{n}", "createdAt": at} for n, at in enumerate(created)]
+        self.pages = 0
+
+    def get(self, url: str, params: dict[str, str], **_: Any) -> Any:
+        start, limit = int(params.get("cursor", 0)), int(params["limit"])
+        items = self.orders[start : start + limit]
+        more = start + limit < len(self.orders)
+        self.pages += 1
+        body = {"items": items, "nextCursor": str(start + limit) if more else None}
+        return type("Answer", (), {"status_code": 200, "json": lambda _self: body})()
+
+
+def test_a_poll_round_pages_down_to_the_oldest_pending_order_and_no_further() -> None:
+    from bench import e2e
+
+    created = [f"2025-01-01T00:00:{59 - n:02d}Z" for n in range(3 * e2e.PAGE)]  # newest first
+    listing = _Listing(created)
+    done = {f"o{n}": e2e.Placed(f"o{n}", created[n], answered=0.0) for n in (3, e2e.PAGE + 2)}
+    # Still on its way (not in the listing), placed in the second page's span.
+    waiting = e2e.Placed("late", created[e2e.PAGE + 5], answered=0.0)
+    run = e2e.Run()
+    assert e2e._listing_round("api", listing, {}, {**done, "late": waiting}, run) == 2
+    assert all(order.fulfilled is not None for order in done.values())
+    assert waiting.fulfilled is None
+    assert listing.pages == 2  # the third page is older than every order still pending
+    assert run.errors == {}
+
+
+def test_a_section_run_alone_is_merged_into_the_last_runs_results() -> None:
+    from bench.__main__ import merge
+
+    machine = {"commit": "new", "load_average": "1.0 / 1.0 / 1.0"}
+    last = {
+        "sections": {"calls": {"n": 1}, "e2e": {"n": 1}},
+        "machine": {"commit": "old"},
+        "seconds": 200.0,
+        "smoke": False,
+    }
+    rerun = {"sections": {"e2e": {"n": 2}}, "machine": machine, "seconds": 70.0, "smoke": False}
+    merged = merge(last, rerun)
+    assert merged["sections"] == {"calls": {"n": 1}, "e2e": {"n": 2}}
+    assert merged["machine"] == {"commit": "old"}
+    assert merged["reruns"] == [
+        {"sections": ["e2e"], "commit": "new", "load_average": "1.0 / 1.0 / 1.0", "seconds": 70.0}
+    ]
+    assert merge({**last, "smoke": True}, rerun) == rerun
