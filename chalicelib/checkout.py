@@ -42,7 +42,11 @@ def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, A
         # late commit races it, the order's attribute_not_exists condition lets only one win.
         idempotency.unlock(claim)
         raise
-    idempotency.complete(claim, CREATED, body)
+    try:
+        idempotency.complete(claim, CREATED, body)
+    except Exception:
+        idempotency.unlock(claim)  # the order is placed: a retry resumes and answers it
+        raise
     return CREATED, body, False
 
 

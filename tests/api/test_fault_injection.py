@@ -194,3 +194,23 @@ def test_a_claim_whose_process_died_is_locked_then_resumed_with_the_same_order(
     assert resumed.status == 201
     assert resumed.json["orderId"] == f"ord_{dead.nonce}"
     assert (Order.count(), stock_of(api, pid)) == (1, 3)
+
+
+def test_a_failed_idempotency_record_update_still_answers_the_placed_order_on_retry(
+    api, shopper, product_factory, frozen
+):
+    """The order committed, then DynamoDB refused the key's record (and the unlock) too."""
+    pid = product_factory(stock=5)["productId"]
+    key = {"Idempotency-Key": "complete-fails"}
+
+    with failing("UpdateItem", "InternalServerError") as fault:
+        first = api.post("/orders", order_body(pid), user=shopper, headers=key)
+    assert fault.failed >= 1
+    assert first.error() == (503, "ServiceUnavailableError")
+    assert api.post("/orders", order_body(pid), user=shopper, headers=key).status == 409
+
+    frozen.now += idempotency.LOCK_SECONDS + 1
+    retry = api.post("/orders", order_body(pid), user=shopper, headers=key)
+
+    assert retry.status == 201
+    assert (Order.count(), stock_of(api, pid)) == (1, 3)
