@@ -48,7 +48,10 @@ def main() -> int:
     try:
         info = stack.start()
         print(banner(info), flush=True)
-        print(READY_PREFIX + json.dumps(info), flush=True)
+        if not sys.stdout.isatty():
+            # For programs (tests, benchmarks) reading the output; a person has the banner, and
+            # the same facts are in the state file (.devstack/stack.json).
+            print(READY_PREFIX + json.dumps(info), flush=True)
         while (failed := stack.failed_child()) is None:
             time.sleep(0.5)
         print(f"devstack: {failed.name} exited ({failed.process.returncode}); stopping", flush=True)
