@@ -10,7 +10,7 @@ from pynamodb.expressions.condition import size
 from chalicelib import catalog, clock, pricing
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.identity import Caller
-from chalicelib.tables import Cart
+from chalicelib.tables import Cart, condition_failed
 
 
 def load(user_id: str) -> Cart | None:
@@ -45,10 +45,6 @@ def get_cart(caller: Caller) -> dict[str, Any]:
     return view(load(caller.user_id))
 
 
-def _is_condition_failure(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
     """Put a product in the cart with this quantity; Conflict above the stock on hand."""
     product = catalog.get_product(product_id)
@@ -73,7 +69,7 @@ def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
             condition=Cart.lines.exists() & room & same_currency,
         )
     except UpdateError as exc:
-        if not _is_condition_failure(exc):
+        if not condition_failed(exc):
             raise
         cart = _first_line(caller.user_id, product_id, quantity, currency, stamp)
     return view(cart)
@@ -89,7 +85,7 @@ def _first_line(user_id: str, product_id: str, quantity: int, currency: str, sta
     try:
         cart.save(condition=Cart.user_id.does_not_exist())
     except PutError as exc:
-        if _is_condition_failure(exc):
+        if condition_failed(exc):
             raise Conflict("the cart changed at the same time; try again") from None
         raise
     return cart
@@ -116,7 +112,7 @@ def remove_item(caller: Caller, product_id: str) -> dict[str, Any]:
             condition=Cart.lines.exists(),
         )
     except UpdateError as exc:
-        if not _is_condition_failure(exc):
+        if not condition_failed(exc):
             raise
         return view(None)
     return view(cart)

@@ -10,7 +10,7 @@ from chalicelib import clock, paging
 from chalicelib.config import settings
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.pricing import Snapshot
-from chalicelib.tables import Product
+from chalicelib.tables import Product, condition_failed
 
 ACTIVE = "ACTIVE"
 _IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
@@ -42,10 +42,6 @@ def _active(product_id: str) -> Product:
     if product.archived:
         raise NotFound(f"No product {product_id}")
     return product
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def get_product(product_id: str) -> dict[str, Any]:
@@ -121,7 +117,7 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     try:
         product.update(actions=actions, condition=_live_condition())
     except UpdateError as exc:
-        if _is_condition_failure(exc):
+        if condition_failed(exc):
             raise NotFound(f"No product {product_id}") from None
         raise
     return render(product)
@@ -141,7 +137,7 @@ def adjust_stock(product_id: str, delta: int) -> dict[str, Any]:
             condition=condition,
         )
     except UpdateError as exc:
-        if not _is_condition_failure(exc):
+        if not condition_failed(exc):
             raise
         current = _active(product_id)  # raises NotFound when that was the failed condition
         bound = "below 0" if delta < 0 else f"above {MAX_STOCK}"
@@ -165,7 +161,7 @@ def archive_product(product_id: str) -> None:
             condition=_live_condition(),
         )
     except UpdateError as exc:
-        if _is_condition_failure(exc):
+        if condition_failed(exc):
             raise NotFound(f"No product {product_id}") from None
         raise
 

@@ -21,7 +21,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.errors import IdempotencyInFlight, IdempotencyMismatch, InvalidInput
-from chalicelib.tables import IdempotencyRecord
+from chalicelib.tables import IdempotencyRecord, condition_failed
 
 KEEP_FOR = timedelta(hours=24)
 # Longer than the Lambda timeout: past it, the first request's process is surely gone.
@@ -64,10 +64,6 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _is_condition_failure(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 def begin(scope: str, key: str, fingerprint: str) -> Claim | Replay:
     """Claim a key for a new request, or answer the stored reply; raise if it cannot run now."""
     record_key = f"{scope}#{key}"
@@ -88,7 +84,7 @@ def begin(scope: str, key: str, fingerprint: str) -> Claim | Replay:
         )
         return Claim(record_key, nonce, fingerprint)
     except PutError as exc:
-        if not _is_condition_failure(exc):
+        if not condition_failed(exc):
             raise
     return _existing(record_key, fingerprint, now)
 
@@ -117,7 +113,7 @@ def _take_over(record: IdempotencyRecord, nonce: str, now: int) -> Claim:
             & (IdempotencyRecord.locked_until == record.locked_until),
         )
     except UpdateError as exc:
-        if _is_condition_failure(exc):
+        if condition_failed(exc):
             raise IdempotencyInFlight("Another retry took this Idempotency-Key over") from None
         raise
     return Claim(record.key, nonce, record.request_hash, resumed=True)

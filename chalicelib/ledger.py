@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import clock
-from chalicelib.tables import LedgerEntry
+from chalicelib.tables import LedgerEntry, condition_failed
 
 
 def find(order_id: str, entry: str) -> LedgerEntry | None:
@@ -32,7 +32,7 @@ def record(
     try:
         item.save(condition=LedgerEntry.entry.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         existing = find(order_id, entry)
         assert existing is not None

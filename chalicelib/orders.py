@@ -141,7 +141,7 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
         try:
             order.update(actions=actions, condition=condition)  # answers the new item
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            if tables.condition_failed(exc):
                 return False
             raise
         return True

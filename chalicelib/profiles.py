@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import clock
 from chalicelib.identity import Caller
-from chalicelib.tables import Address, Profile
+from chalicelib.tables import Address, Profile, condition_failed
 
 
 def render_address(address: Address | None) -> dict[str, Any] | None:
@@ -54,7 +54,7 @@ def create_profile(user_id: str, email: str, name: str) -> Profile:
     try:
         profile.save(condition=Profile.user_id.does_not_exist())
     except PutError as exc:
-        if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         return Profile.get(user_id)
     return profile

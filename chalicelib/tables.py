@@ -232,6 +232,11 @@ class Notification(Model):
     sent_at = UnicodeAttribute(attr_name="sentAt")
 
 
+def condition_failed(exc: Exception) -> bool:
+    """Whether a PynamoDB write failed only because its condition did not hold."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     Product,
     Profile,

@@ -8,7 +8,7 @@ from typing import Protocol
 from pynamodb.exceptions import PutError
 
 from chalicelib import aws, ledger
-from chalicelib.tables import Notification
+from chalicelib.tables import Notification, condition_failed
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class RecordingMailer:
         try:
             note.save(condition=Notification.sort_key.does_not_exist())
         except PutError as exc:
-            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
 
