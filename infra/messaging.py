@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.order_rules import EVENT_TYPES
 from infra.cfn import (
     NO_VALUE,
     Json,
@@ -48,17 +49,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     # Charges on OrderPlaced, refunds a captured payment on OrderCancelled.
     Consumer("payments", ("OrderPlaced", "OrderCancelled")),
     Consumer("fulfillment", ("OrderConfirmed",)),
-    Consumer(
-        "notifications",
-        (
-            "OrderPlaced",
-            "OrderConfirmed",
-            "PaymentFailed",
-            "OrderFulfilled",
-            "OrderDelivered",
-            "OrderCancelled",
-        ),
-    ),
+    # Every event the order state machine announces: each is news to the shopper.
+    Consumer("notifications", tuple(EVENT_TYPES.values())),
 )
 
 
