@@ -9,9 +9,8 @@ Limit=page+1) are what say whether our code scales.
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from bench import data, stats
@@ -24,36 +23,18 @@ TARGET = 1.3
 ORDERS_PAGE = 10
 
 
-@contextlib.contextmanager
-def queries_sent() -> Iterator[list[dict[str, Any]]]:
-    """The parameters of every DynamoDB Query sent inside the block."""
-    import botocore.client
-
-    sent: list[dict[str, Any]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(client: Any, operation: str, params: Any) -> Any:
-        if operation == "Query":
-            sent.append(params)
-        return original(client, operation, params)
-
-    botocore.client.BaseClient._make_api_call = recording  # type: ignore[method-assign]
-    try:
-        yield sent
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-
 def _measure(
     moto: Emulator, ours: Callable[[], Any], raw: Callable[[], Any], seconds: float, most: int
 ) -> dict[str, Any]:
     """Ours and raw side by side at the current size, and the Limit our Query sent."""
     settle_heap()
-    with queries_sent() as sent:
+    from tests.aws_calls import count_aws_calls
+
+    with count_aws_calls() as calls:
         ours()
     runs = stats.runs_within(seconds, ours, raw, low=min(8, most), high=most)
     measured = row("", *stats.side_by_side(ours, raw, runs=runs, warmup=0, sample=moto.sample))
-    measured["limit_sent"] = [q.get("Limit") for q in sent]
+    measured["limit_sent"] = [p.get("Limit") for _, op, p in calls.sent if op == "Query"]
     measured["runs"] = runs
     return measured
 

@@ -1,4 +1,4 @@
-"""Count the AWS API calls a block of code makes, by service and operation."""
+"""Count (and keep) the AWS API calls a block of code makes, by service and operation."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ import botocore.client
 
 
 class CallLog(Counter[tuple[str, str]]):
-    """Calls seen, keyed by (service, operation), e.g. ("dynamodb", "Query")."""
+    """Calls by (service, operation), e.g. ("dynamodb", "Query"); `sent` keeps their params."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str, dict[str, Any]]] = []
 
     def service(self, name: str) -> Counter[str]:
         """The operations of one service and how often each ran."""
@@ -25,7 +29,9 @@ def count_aws_calls() -> Iterator[CallLog]:
     original = botocore.client.BaseClient._make_api_call
 
     def counting(self: Any, operation_name: str, api_params: Any) -> Any:
-        log[(self.meta.service_model.service_name, operation_name)] += 1
+        service = self.meta.service_model.service_name
+        log[(service, operation_name)] += 1
+        log.sent.append((service, operation_name, api_params))
         return original(self, operation_name, api_params)
 
     botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
