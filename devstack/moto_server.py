@@ -78,6 +78,23 @@ class LockedMotoServer(ThreadedMotoServer):
         host, port = self.get_host_and_port()
         return f"http://{host}:{port}"
 
+    def client(self, service: str) -> Any:
+        """A boto3 client of this server, with the local stack's fake credentials."""
+        return local_client(self.endpoint_url, service)
+
+
+def local_client(endpoint_url: str, service: str) -> Any:
+    """A boto3 client of a moto endpoint, with the local stack's fake credentials."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
 
 def start_moto(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> LockedMotoServer:
     """Start moto on `port` (0: any free port) and answer the running server."""

@@ -37,6 +37,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws
 
 PASSWORD = "Passw0rd!-test"
+# A valid shipping address, for tests whose subject is not the address.
+ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 _emails = itertools.count(1)
 
 

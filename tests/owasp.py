@@ -15,9 +15,7 @@ import pytest
 
 from chalicelib import openapi
 from chalicelib.tables import Order, Product
-from tests.conftest import PASSWORD
-
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
+from tests.conftest import ADDRESS, PASSWORD
 
 
 def path_shape(path: str) -> str:

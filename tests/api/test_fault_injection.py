@@ -10,9 +10,8 @@ import pytest
 
 from chalicelib import idempotency
 from chalicelib.tables import Order
+from tests.conftest import ADDRESS
 from tests.faults import cancelled, failing, read_timeout
-
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 
 
 def order_body(pid: str | None = None, quantity: int = 2) -> dict:

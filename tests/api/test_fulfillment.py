@@ -7,8 +7,7 @@ import json
 import boto3
 
 from chalicelib.tables import LedgerEntry, Notification
-
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
+from tests.conftest import ADDRESS
 
 
 def place(api, user, product, quantity=1, token="tok_visa"):

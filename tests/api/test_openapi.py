@@ -13,10 +13,10 @@ import pytest
 from openapi_spec_validator import validate
 
 from chalicelib import openapi, schemas
+from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_ONLY = {("/openapi.json", "GET")}  # documented before app.py serves it; see the served test
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 CHECKOUT = {"shippingAddress": ADDRESS, "paymentToken": "tok_visa"}
 
 

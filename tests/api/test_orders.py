@@ -6,8 +6,7 @@ import pytest
 
 from chalicelib import idempotency
 from tests.aws_calls import count_aws_calls
-
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
+from tests.conftest import ADDRESS
 
 
 def order_body(*lines, token="tok_visa"):

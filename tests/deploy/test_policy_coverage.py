@@ -24,10 +24,10 @@ import pytest
 
 from deploy import policies, project
 from infra.template import build_template, env_name
+from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION, ACCOUNT = "us-east-1", "123456789012"  # moto's
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
     "Update": "UpdateItem",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack.moto_server import LockedMotoServer
@@ -26,17 +25,7 @@ def stack(moto: LockedMotoServer) -> Stack:
 @pytest.fixture(scope="module")
 def aws(moto: LockedMotoServer) -> Any:
     """boto3 clients on the module's moto, by service name."""
-
-    def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=moto.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    return client
+    return moto.client
 
 
 def _declared(kind: str) -> dict[str, dict[str, Any]]:

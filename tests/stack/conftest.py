@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+
+from devstack.moto_server import local_client
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_PREFIX = "DEVSTACK READY "
@@ -58,6 +61,21 @@ class RunningStack:
     def log(self) -> str:
         """Everything the stack has printed so far."""
         return "".join(self.output)
+
+    def login(self, email: str, password: str) -> requests.Response:
+        """POST /auth/login on the stack's API."""
+        body = {"email": email, "password": password}
+        return requests.post(f"{self.api_url}/auth/login", json=body, timeout=10)
+
+    def bearer(self, email: str, password: str) -> dict[str, str]:
+        """The Authorization header of a user who logs in successfully."""
+        answer = self.login(email, password)
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['idToken']}"}
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the stack's moto."""
+        return local_client(self.moto_url, service)
 
 
 @pytest.fixture(autouse=True)

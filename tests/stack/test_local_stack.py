@@ -13,22 +13,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import ADDRESS
 from tests.stack.conftest import ROOT, RunningStack, start_stack, stop_stack
 
 pytestmark = pytest.mark.stack
-
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
-
-
-def _login(stack: RunningStack, email: str, password: str) -> requests.Response:
-    body = {"email": email, "password": password}
-    return requests.post(f"{stack.api_url}/auth/login", json=body, timeout=10)
-
-
-def _bearer(stack: RunningStack, email: str, password: str) -> dict[str, str]:
-    answer = _login(stack, email, password)
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['idToken']}"}
 
 
 def _products(stack: RunningStack, **query: Any) -> list[dict[str, Any]]:
@@ -85,25 +73,25 @@ def test_the_seeded_catalog_lists_through_the_api_with_pictures(stack: RunningSt
 
 
 def test_the_admin_logs_in_and_is_an_admin(stack: RunningStack) -> None:
-    headers = _bearer(stack, stack.admin.email, stack.admin.password)
+    headers = stack.bearer(stack.admin.email, stack.admin.password)
     me = requests.get(f"{stack.api_url}/me", headers=headers, timeout=10)
     assert me.status_code == 200, me.text
     assert (me.json()["email"], me.json()["isAdmin"]) == (stack.admin.email, True)
 
 
 def test_the_shopper_logs_in_and_is_not_an_admin(stack: RunningStack) -> None:
-    headers = _bearer(stack, stack.shopper.email, stack.shopper.password)
+    headers = stack.bearer(stack.shopper.email, stack.shopper.password)
     me = requests.get(f"{stack.api_url}/me", headers=headers, timeout=10)
     assert me.status_code == 200, me.text
     assert (me.json()["email"], me.json()["isAdmin"]) == (stack.shopper.email, False)
 
 
 def test_a_wrong_password_is_a_401(stack: RunningStack) -> None:
-    assert _login(stack, stack.admin.email, "Wrong-Passw0rd!").status_code == 401
+    assert stack.login(stack.admin.email, "Wrong-Passw0rd!").status_code == 401
 
 
 def test_a_paid_order_is_fulfilled_within_seconds_by_the_event_pump(stack: RunningStack) -> None:
-    headers = _bearer(stack, stack.shopper.email, stack.shopper.password)
+    headers = stack.bearer(stack.shopper.email, stack.shopper.password)
     product = next(p for p in _products(stack) if p["stock"] >= 5)
     placed = requests.post(
         f"{stack.api_url}/orders",

@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from devstack.moto_server import LockedMotoServer
+from devstack.moto_server import LockedMotoServer, local_client
 
 THREADS = 24
 STOCK = 5
@@ -54,13 +53,7 @@ def plain_moto() -> Iterator[LockedMotoServer]:
 
 
 def _dynamodb(endpoint: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return local_client(endpoint, "dynamodb")
 
 
 def _products_table(endpoint: str, stocks: dict[str, int]) -> Any:

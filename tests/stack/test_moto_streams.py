@@ -10,20 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import boto3
-
-from devstack.moto_server import LockedMotoServer
-
-
-def _client(moto: LockedMotoServer, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=moto.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
 
 def _table(ddb: Any, name: str, stream: bool) -> None:
     spec = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else None
@@ -58,7 +44,7 @@ def _put_order_and_take_stock(ddb: Any, orders: str, products: str, order_id: st
 
 
 def test_a_cancelled_transaction_emits_no_record_and_the_stream_goes_on(moto):
-    ddb, streams = _client(moto, "dynamodb"), _client(moto, "dynamodbstreams")
+    ddb, streams = moto.client("dynamodb"), moto.client("dynamodbstreams")
     orders, products = f"orders-{uuid.uuid4().hex[:6]}", f"products-{uuid.uuid4().hex[:6]}"
     _table(ddb, orders, stream=True)
     _table(ddb, products, stream=False)

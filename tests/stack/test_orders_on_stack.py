@@ -11,27 +11,14 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import ADDRESS
 from tests.stack.conftest import RunningStack
 
 pytestmark = pytest.mark.stack
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 PASSWORD = "Stack-Passw0rd!"
 
 
-def _headers(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _login(stack: RunningStack, email: str, password: str) -> str:
-    answer = requests.post(
-        f"{stack.api_url}/auth/login", json={"email": email, "password": password}, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
-    token: str = answer.json()["idToken"]
-    return token
-
-
-def _new_shopper(stack: RunningStack) -> str:
+def _new_shopper(stack: RunningStack) -> dict[str, str]:
     email = f"s-{uuid.uuid4().hex[:10]}@example.com"
     answer = requests.post(
         f"{stack.api_url}/auth/register",
@@ -39,11 +26,11 @@ def _new_shopper(stack: RunningStack) -> str:
         timeout=10,
     )
     assert answer.status_code == 201, answer.text
-    return _login(stack, email, PASSWORD)
+    return stack.bearer(email, PASSWORD)
 
 
 def _product(stack: RunningStack, stock: int) -> dict[str, Any]:
-    admin = _login(stack, stack.admin.email, stack.admin.password)
+    admin = stack.bearer(stack.admin.email, stack.admin.password)
     answer = requests.post(
         f"{stack.api_url}/products",
         json={
@@ -52,14 +39,16 @@ def _product(stack: RunningStack, stock: int) -> dict[str, Any]:
             "category": "limited",
             "stock": stock,
         },
-        headers=_headers(admin),
+        headers=admin,
         timeout=10,
     )
     assert answer.status_code == 201, answer.text
     return answer.json()  # type: ignore[no-any-return]
 
 
-def _checkout(stack: RunningStack, token: str, lines: list[tuple[str, int]]) -> requests.Response:
+def _checkout(
+    stack: RunningStack, headers: dict[str, str], lines: list[tuple[str, int]]
+) -> requests.Response:
     return requests.post(
         f"{stack.api_url}/orders",
         json={
@@ -67,7 +56,7 @@ def _checkout(stack: RunningStack, token: str, lines: list[tuple[str, int]]) -> 
             "shippingAddress": ADDRESS,
             "paymentToken": "tok_visa",  # a decline would release the stock mid-test
         },
-        headers=_headers(token),
+        headers=headers,
         timeout=30,
     )
 
@@ -79,12 +68,12 @@ def _stock(stack: RunningStack, product_id: str) -> int:
 
 def test_24_concurrent_checkouts_against_stock_5_sell_exactly_5(stack: RunningStack) -> None:
     product = _product(stack, stock=5)
-    tokens = [_new_shopper(stack) for _ in range(4)]
+    shoppers = [_new_shopper(stack) for _ in range(4)]
 
     with ThreadPoolExecutor(max_workers=24) as pool:
         answers = list(
             pool.map(
-                lambda i: _checkout(stack, tokens[i % 4], [(product["productId"], 1)]), range(24)
+                lambda i: _checkout(stack, shoppers[i % 4], [(product["productId"], 1)]), range(24)
             )
         )
 
@@ -99,11 +88,11 @@ def test_concurrent_multi_line_checkouts_never_reserve_part_of_an_order(
     stack: RunningStack,
 ) -> None:
     first, second = _product(stack, stock=3), _product(stack, stock=3)
-    token = _new_shopper(stack)
+    shopper = _new_shopper(stack)
     lines = [(first["productId"], 2), (second["productId"], 1)]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda _: _checkout(stack, token, lines), range(8)))
+        answers = list(pool.map(lambda _: _checkout(stack, shopper, lines), range(8)))
 
     placed = sum(1 for a in answers if a.status_code == 201)
     assert placed == 1  # the second order would need 4 of `first`
@@ -111,16 +100,16 @@ def test_concurrent_multi_line_checkouts_never_reserve_part_of_an_order(
 
 
 def test_concurrent_callers_each_see_only_themselves(stack: RunningStack) -> None:
-    tokens = [_new_shopper(stack) for _ in range(6)]
-    expected = {
-        t: requests.get(f"{stack.api_url}/me", headers=_headers(t), timeout=10).json()["userId"]
-        for t in tokens
-    }
+    shoppers = [_new_shopper(stack) for _ in range(6)]
+    expected = [
+        requests.get(f"{stack.api_url}/me", headers=h, timeout=10).json()["userId"]
+        for h in shoppers
+    ]
 
     def whoami(i: int) -> tuple[str, str]:
-        token = tokens[i % len(tokens)]
-        answer = requests.get(f"{stack.api_url}/me", headers=_headers(token), timeout=10)
-        return expected[token], answer.json()["userId"]
+        n = i % len(shoppers)
+        answer = requests.get(f"{stack.api_url}/me", headers=shoppers[n], timeout=10)
+        return expected[n], answer.json()["userId"]
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         seen = list(pool.map(whoami, range(120)))
@@ -144,15 +133,7 @@ def test_bad_authorization_is_a_401_never_a_dropped_connection(
 
 def _wait_until_idle(stack: RunningStack, timeout: float = 60.0) -> None:
     """Wait for earlier tests' orders to drain, so the timing below is one order's own."""
-    import boto3
-
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=stack.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = stack.aws("sqs")
     urls = [stack.env[f"{q}_QUEUE_URL"] for q in ("PAYMENTS", "FULFILLMENT", "NOTIFICATIONS")]
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     deadline, quiet = time.monotonic() + timeout, 0
@@ -170,7 +151,7 @@ def _wait_until_idle(stack: RunningStack, timeout: float = 60.0) -> None:
 
 def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None:
     product = _product(stack, stock=10)
-    token = _new_shopper(stack)
+    shopper = _new_shopper(stack)
     _wait_until_idle(stack)
     answer = requests.post(
         f"{stack.api_url}/orders",
@@ -179,7 +160,7 @@ def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None
             "shippingAddress": ADDRESS,
             "paymentToken": "tok_visa",
         },
-        headers=_headers(token),
+        headers=shopper,
         timeout=10,
     )
     assert answer.status_code == 201
@@ -190,7 +171,7 @@ def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None
     while time.monotonic() - placed_at < 5 and status != "FULFILLED":
         time.sleep(0.1)
         order = requests.get(
-            f"{stack.api_url}/orders/{order_id}", headers=_headers(token), timeout=10
+            f"{stack.api_url}/orders/{order_id}", headers=shopper, timeout=10
         ).json()
         status = order["status"]
 

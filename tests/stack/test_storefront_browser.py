@@ -34,6 +34,7 @@ from typing import Any, NoReturn
 import pytest
 import requests
 
+from tests.conftest import ADDRESS
 from tests.stack.conftest import ROOT, RunningStack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
@@ -55,7 +56,6 @@ CHROMIUM_ARGS = [
 # Playwright's timeouts (ms). The pipeline takes a few seconds from checkout to FULFILLED.
 STEP_MS = 10_000
 FULFILLED_MS = 30_000
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 PASSWORD = "Browser-Passw0rd!"
 
 
@@ -242,14 +242,6 @@ def session(browser: Any, stack: RunningStack, name: str) -> Iterator[Session]:
 # Helpers over the API (setting the scene, not what is under test)
 
 
-def _api_login(stack: RunningStack, email: str, password: str) -> dict[str, str]:
-    answer = requests.post(
-        f"{stack.api_url}/auth/login", json={"email": email, "password": password}, timeout=10
-    )
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['idToken']}"}
-
-
 def _two_pictured_products(stack: RunningStack) -> list[dict[str, Any]]:
     """Two of the demo catalog's products (they have pictures) with plenty in stock."""
     answer = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10)
@@ -261,7 +253,7 @@ def _two_pictured_products(stack: RunningStack) -> list[dict[str, Any]]:
 
 def _place_paid_order(stack: RunningStack) -> Callable[[], dict[str, Any]]:
     """The seeded shopper buys one of a product in stock; answers a wait for it to be FULFILLED."""
-    headers = _api_login(stack, stack.shopper.email, stack.shopper.password)
+    headers = stack.bearer(stack.shopper.email, stack.shopper.password)
     products = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10).json()
     product = max(products["items"], key=lambda p: p["stock"])
     placed = requests.post(
@@ -487,7 +479,7 @@ def test_the_admin_creates_a_product_and_marks_an_order_delivered(
         admin.snap("admin-order-delivered", phone=False)
 
         # The API agrees.
-        headers = _api_login(stack, stack.admin.email, stack.admin.password)
+        headers = stack.bearer(stack.admin.email, stack.admin.password)
         url = f"{stack.api_url}/orders/{order['orderId']}"
         assert requests.get(url, headers=headers, timeout=10).json()["status"] == "DELIVERED"
 
