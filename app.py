@@ -17,26 +17,25 @@ from chalice import (
 )
 from chalice.app import Request
 
-from chalicelib import (
+from chalicelib import log
+from chalicelib.adapters import events, sqs_batch
+from chalicelib.config import settings
+from chalicelib.domain import identity
+from chalicelib.domain.errors import InvalidInput, ShopError
+from chalicelib.services import (
     accounts,
     carts,
     catalog,
     checkout,
-    events,
     fulfillment,
     idempotency,
-    identity,
     inbox,
-    log,
     orders,
     profiles,
-    schemas,
-    sqs_batch,
 )
-from chalicelib.config import settings
-from chalicelib.errors import InvalidInput, ShopError
-from chalicelib.http import to_http_error
-from chalicelib.validation import parse_body, parse_choice, parse_limit
+from chalicelib.web import schemas
+from chalicelib.web.http import to_http_error
+from chalicelib.web.validation import parse_body, parse_choice, parse_limit
 
 app = Chalice(app_name="shop")
 SETTINGS = settings()
@@ -128,7 +127,7 @@ if LOCAL_AUTH:
     @app.middleware("http")
     def verify_tokens_locally(event: Any, get_response: Callable[[Any], Any]) -> Any:
         """Check ID tokens on protected routes exactly where API Gateway would."""
-        from chalicelib import local_auth
+        from chalicelib.web import local_auth
 
         if (event.context.get("resourcePath"), event.method) in PROTECTED:
             try:
@@ -191,7 +190,7 @@ def health() -> dict[str, str]:
 
 @route("/openapi.json")
 def openapi_document() -> dict[str, Any]:
-    from chalicelib import openapi  # built on first use: no cost to other cold starts
+    from chalicelib.web import openapi  # built on first use: no cost to other cold starts
 
     return openapi.document()
 

@@ -1,8 +1,8 @@
 """Correctly shaped products and orders, written straight to DynamoDB in batches of 25.
 
-The items are built with the app's own PynamoDB models (chalicelib.tables) and serialized by them,
-so they are exactly what the API writes (sparse `listed`/`listedCategory`, `sortKey`...), at a
-fraction of the cost of creating them through the API one request at a time.
+The items are built with the app's own PynamoDB models (chalicelib.storage.models) and serialized
+by them, so they are exactly what the API writes (sparse `listed`/`listedCategory`, `sortKey`...),
+at a fraction of the cost of creating them through the API one request at a time.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def product_item(i: int, **kw: Any) -> dict[str, Any]:
     The same as `Product(**values).serialize()` (tests/bench checks it), without building a model
     per item: a fifth of the cost, which matters at 100k items.
     """
-    from chalicelib.tables import Product
+    from chalicelib.storage.models import Product
 
     attributes = Product.get_attributes()
     return {
@@ -67,7 +67,7 @@ def product_item(i: int, **kw: Any) -> dict[str, Any]:
 
 def order_item(i: int, user_id: str, *, status: str = "CONFIRMED") -> dict[str, Any]:
     """Order number i of a user as DynamoDB stores it, with two lines."""
-    from chalicelib.tables import Address, HistoryEntry, Order, OrderLine
+    from chalicelib.storage.models import Address, HistoryEntry, Order, OrderLine
 
     order_id = f"ord_bench{user_id[:8]}{i:08d}"
     moment = _moment(i)

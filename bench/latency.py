@@ -106,7 +106,7 @@ def row(
 
 def _token_cost(shop: Shop, runs: int) -> dict[str, Any]:
     """The local RS256 ID-token check alone, and one route with and without it."""
-    from chalicelib import local_auth
+    from chalicelib.web import local_auth
 
     user = shop.sign_up()
     verify = [stats.time_ms(lambda: local_auth.verify_id_token(user.id_token)) for _ in range(runs)]

@@ -128,8 +128,10 @@ def running_shop() -> Iterator[Shop]:
         jwks_url, jwks = serve_moto_jwks()
         os.environ.update({**env, "JWKS_URL": jwks_url})
         env = {**ENV, **env, "JWKS_URL": jwks_url}
-        from chalicelib import aws, local_auth, tables
+        from chalicelib.adapters import aws
         from chalicelib.config import settings
+        from chalicelib.storage import models as tables
+        from chalicelib.web import local_auth
 
         settings.cache_clear()
         aws.reset()
@@ -151,7 +153,7 @@ def token_checks_skipped() -> Iterator[None]:
     Deployed, API Gateway verifies the token before the Lambda runs, so the route's own cost
     excludes it; locally `verify_id_token` does RS256 verification on every request.
     """
-    from chalicelib import local_auth
+    from chalicelib.web import local_auth
 
     real = local_auth.verify_id_token
     seen: dict[str, dict[str, Any]] = {}

@@ -1,7 +1,7 @@
 """Demo data for the local stack: a catalog with pictures, an admin and a shopper.
 
-Products and profiles are written through the app's own services (chalicelib.catalog,
-chalicelib.profiles), so they are exactly what the API would have written; Cognito users are created
+Products and profiles are written through the app's own services (chalicelib.services:
+catalog, profiles), so they are exactly what the API would have written; Cognito users are created
 confirmed with a permanent password, as an operator would with the admin API.
 """
 
@@ -56,7 +56,9 @@ def _slug(name: str) -> str:
 
 def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, Any]]:
     """Upload a picture per demo product and create the products; answer them as the API would."""
-    from chalicelib.catalog import create_product  # reads the settings: import once env is set
+    from chalicelib.services.catalog import (
+        create_product,  # reads the settings: import once env is set
+    )
 
     categories = sorted({product.category for product in CATALOG})
     created = []
@@ -85,7 +87,7 @@ def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, A
 
 def create_account(idp: Any, pool_id: str, account: Account) -> str:
     """Create a confirmed Cognito user with its groups and profile; answer its id (the `sub`)."""
-    from chalicelib.profiles import create_profile
+    from chalicelib.services.profiles import create_profile
 
     user = idp.admin_create_user(
         UserPoolId=pool_id,

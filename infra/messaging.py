@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.order_rules import EVENT_TYPES
+from chalicelib.domain.order_rules import EVENT_TYPES
 from infra.cfn import (
     NO_VALUE,
     Json,

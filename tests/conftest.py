@@ -86,15 +86,16 @@ def moto_session() -> Iterator[CognitoPool]:
 
 
 def _drop_tables() -> None:
-    from chalicelib.tables import ALL_MODELS
+    from chalicelib.storage.models import ALL_MODELS
 
     for model in ALL_MODELS:
         model.delete_table()
 
 
 def _reset_caches() -> None:
-    from chalicelib import aws, local_auth
+    from chalicelib.adapters import aws
     from chalicelib.config import settings
+    from chalicelib.web import local_auth
 
     settings.cache_clear()
     aws.reset()
@@ -104,7 +105,7 @@ def _reset_caches() -> None:
 @pytest.fixture(autouse=True)
 def tables(moto_session: CognitoPool) -> Iterator[None]:
     """Fresh, empty DynamoDB tables for every test."""
-    from chalicelib.tables import ALL_MODELS
+    from chalicelib.storage.models import ALL_MODELS
 
     for model in ALL_MODELS:
         model.create_table(wait=False)

@@ -1,8 +1,8 @@
 """What the OWASP API Security Top 10 (2023) test modules share: the routes and the world to attack.
 
 Routes are enumerated from the app itself (`app.routes`) and classified by the OpenAPI inventory
-(`chalicelib.openapi.OPERATIONS`), so a new route is covered, or fails loudly, without editing the
-tests. A module takes the `world` fixture with `world = owasp.world`.
+(`chalicelib.web.openapi.OPERATIONS`), so a new route is covered, or fails loudly, without editing
+the tests. A module takes the `world` fixture with `world = owasp.world`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib import openapi
-from chalicelib.tables import Order, Product
+from chalicelib.storage.models import Order, Product
+from chalicelib.web import openapi
 from tests.conftest import ADDRESS, PASSWORD
 
 

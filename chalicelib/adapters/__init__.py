@@ -1,1 +1,1 @@
-"""Ports to the outside world (payments, carriers, mail, events) and their implementations."""
+"""Ports to the outside world (payments, carriers, mail, events, AWS clients) and their makers."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
-from chalicelib import ledger
+from chalicelib.storage import ledger
 
 
 class Carrier(Protocol):

@@ -7,8 +7,9 @@ from typing import Protocol
 
 from pynamodb.exceptions import PutError
 
-from chalicelib import aws, ledger
-from chalicelib.tables import Notification, condition_failed
+from chalicelib.adapters import aws
+from chalicelib.storage import ledger
+from chalicelib.storage.models import Notification, condition_failed
 
 
 @dataclass(frozen=True)

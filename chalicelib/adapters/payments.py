@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib import ledger
-from chalicelib.errors import TransientFailure
+from chalicelib.domain.errors import TransientFailure
+from chalicelib.storage import ledger
 
 APPROVED = "approved"
 DECLINED = "declined"

@@ -238,7 +238,7 @@ def test_an_image_upload_refuses_other_content_types(api, admin, product_factory
 
 
 def test_listing_a_page_of_a_big_category_is_one_query(api, admin, product_factory):
-    from chalicelib.tables import Product
+    from chalicelib.storage.models import Product
 
     for i in range(60):
         product_factory(name=f"P{i}", category="big" if i % 2 else "other")

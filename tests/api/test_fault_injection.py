@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import idempotency
-from chalicelib.tables import Order
+from chalicelib.services import idempotency
+from chalicelib.storage.models import Order
 from tests.conftest import ADDRESS
 from tests.faults import cancelled, failing, read_timeout
 

@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from chalicelib.tables import LedgerEntry, Notification
+from chalicelib.storage.models import LedgerEntry, Notification
 from tests.conftest import ADDRESS
 
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from chalicelib import openapi, schemas
+from chalicelib.web import openapi, schemas
 from tests.conftest import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def test_routes_documented_as_admin_only_are_those_that_require_an_admin(chalice
 
 
 def test_importing_the_app_does_not_build_or_import_the_document():
-    code = "import sys, app; print('chalicelib.openapi' in sys.modules)"
+    code = "import sys, app; print('chalicelib.web.openapi' in sys.modules)"
     env = {"AUTH_MODE": "local", "SHOP_STAGE": "test", "AWS_DEFAULT_REGION": "us-east-1"}
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import idempotency
+from chalicelib.services import idempotency
 from tests.aws_calls import count_aws_calls
 from tests.conftest import ADDRESS
 
@@ -82,7 +82,7 @@ def test_the_transaction_itself_refuses_stock_that_vanished_after_pricing(
     api, shopper, product_factory, monkeypatch
 ):
     """Even if the read said there was stock, the conditional write is what decides."""
-    from chalicelib import pricing
+    from chalicelib.domain import pricing
 
     mug = product_factory(stock=1)
     monkeypatch.setattr(pricing, "short_of_stock", lambda lines, catalog: [])

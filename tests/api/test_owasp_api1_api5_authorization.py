@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from chalicelib import openapi
+from chalicelib.web import openapi
 from tests import owasp
 from tests.conftest import PASSWORD, CognitoPool, sign_up
 from tests.owasp import checkout, served_routes

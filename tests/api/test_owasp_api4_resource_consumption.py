@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import openapi
+from chalicelib.web import openapi
 from tests import owasp
 from tests.owasp import ADDRESS, checkout, served_routes
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.tables import Product
+from chalicelib.storage.models import Product
 from tests import owasp
 from tests.conftest import PASSWORD
 from tests.faults import failing
@@ -320,7 +320,7 @@ def test_api10_a_rotated_key_while_the_key_set_is_unreachable_is_a_503_never_a_p
     api, shopper, moto_session
 ):
     """A token naming a key not yet cached makes the app fetch the key set again; that fails."""
-    from chalicelib import local_auth
+    from chalicelib.web import local_auth
 
     # A fresh key client, as in a new container: PyJWT skips refetching for a while after a fetch.
     local_auth._jwks_client.cache_clear()

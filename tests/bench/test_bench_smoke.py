@@ -117,7 +117,7 @@ def test_the_package_inspection_finds_the_largest_members(tmp_path: Path) -> Non
 
 def test_bulk_products_are_shaped_exactly_as_the_model_writes_them() -> None:
     from bench import data
-    from chalicelib.tables import Product
+    from chalicelib.storage.models import Product
 
     values = data.product_values(7)
     assert data.product_item(7) == Product(**values).serialize()

@@ -67,7 +67,7 @@ def modules() -> dict[str, Module]:
 @cache
 def models() -> dict[str, str]:
     """Each PynamoDB model's class name and the base name of its table (`Order` -> `orders`)."""
-    from chalicelib.tables import ALL_MODELS
+    from chalicelib.storage.models import ALL_MODELS
 
     return {
         model.__name__: re.sub(r"^shop-[a-z0-9]+-", "", str(model.Meta.table_name))
@@ -78,9 +78,9 @@ def models() -> dict[str, str]:
 def _is_attribute(model: str, attr: str) -> bool:
     from pynamodb.attributes import Attribute
 
-    import chalicelib.tables
+    import chalicelib.storage.models
 
-    return isinstance(getattr(getattr(chalicelib.tables, model), attr, None), Attribute)
+    return isinstance(getattr(getattr(chalicelib.storage.models, model), attr, None), Attribute)
 
 
 def _resolve(module: Module, name: str) -> tuple[str, str] | None:
@@ -92,7 +92,7 @@ def _resolve(module: Module, name: str) -> tuple[str, str] | None:
     source, attr = module.imports[name]
     if f"{source}.{attr}" in modules():
         return "module", f"{source}.{attr}"
-    if source == "chalicelib.tables" and attr in models():
+    if source == "chalicelib.storage.models" and attr in models():
         return "model", str(attr)
     if source in modules() and attr in modules()[source].defs:
         return "def", f"{source}:{attr}"
@@ -156,7 +156,7 @@ def _is_aws_client(module: Module, node: ast.Call) -> bool:
         isinstance(func, ast.Attribute)
         and func.attr == "client"
         and isinstance(func.value, ast.Name)
-        and _resolve(module, func.value.id) == ("module", "chalicelib.aws")
+        and _resolve(module, func.value.id) == ("module", "chalicelib.adapters.aws")
         and bool(node.args)
         and isinstance(node.args[0], ast.Constant)
     )

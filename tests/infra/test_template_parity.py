@@ -11,7 +11,7 @@ import pytest
 from pynamodb.models import Model
 
 from chalicelib.config import settings
-from chalicelib.tables import ALL_MODELS
+from chalicelib.storage.models import ALL_MODELS
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
 from infra.template import build_template, env_from_outputs, to_json
 from tests.infra import views

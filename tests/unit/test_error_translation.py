@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
 
-from chalicelib.http import to_http_error
+from chalicelib.web.http import to_http_error
 
 
 def _cancelled(*reasons: str | None) -> TransactWriteError:

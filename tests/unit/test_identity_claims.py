@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import Forbidden, Unauthenticated
-from chalicelib.identity import caller_from_context, parse_groups, require_admin
-from chalicelib.local_auth import bearer_token
+from chalicelib.domain.errors import Forbidden, Unauthenticated
+from chalicelib.domain.identity import caller_from_context, parse_groups, require_admin
+from chalicelib.web.local_auth import bearer_token
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from chalicelib.errors import InvalidTransition
-from chalicelib.order_rules import MOVES, Actor, Status, event_type, transition
+from chalicelib.domain.errors import InvalidTransition
+from chalicelib.domain.order_rules import MOVES, Actor, Status, event_type, transition
 
 ALLOWED = {
     ("PENDING", "CONFIRMED", "system"),

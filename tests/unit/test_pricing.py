@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.errors import InvalidInput
-from chalicelib.pricing import Snapshot, price, requested_lines, short_of_stock, total
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.pricing import Snapshot, price, requested_lines, short_of_stock, total
 
 
 def snap(pid, cents=100, stock=5, active=True, currency="USD"):
@@ -47,7 +47,7 @@ def test_empty_duplicate_or_oversized_requests_are_refused(items):
 
 
 def test_shoppers_read_short_order_numbers_and_money():
-    from chalicelib.fulfillment import money, order_reference
+    from chalicelib.services.fulfillment import money, order_reference
 
     assert order_reference("ord_ee1679b0aa55") == "EE1679B0"
     assert money(240000, "USD") == "2,400.00 USD"

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.errors import InvalidInput
+from chalicelib.domain import limits
+from chalicelib.domain.errors import InvalidInput
 
-MAX_LINES = 50
+MAX_LINES = limits.MAX_LINES
 
 
 @dataclass(frozen=True)

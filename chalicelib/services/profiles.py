@@ -7,8 +7,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import clock
-from chalicelib.identity import Caller
-from chalicelib.tables import Address, Profile, condition_failed
+from chalicelib.domain.identity import Caller
+from chalicelib.storage.models import Address, Profile, condition_failed
 
 
 def render_address(address: Address | None) -> dict[str, Any] | None:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chalicelib import schemas
-from chalicelib.idempotency import MAX_KEY_LENGTH
-from chalicelib.openapi_responses import ID, STATUS, ref, response_schemas
-from chalicelib.validation import MAX_BODY_BYTES
+from chalicelib.services.idempotency import MAX_KEY_LENGTH
+from chalicelib.web import schemas
+from chalicelib.web.openapi_responses import ID, STATUS, ref, response_schemas
+from chalicelib.web.validation import MAX_BODY_BYTES
 
 Schema = dict[str, Any]
 

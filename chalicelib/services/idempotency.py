@@ -20,8 +20,8 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib.errors import IdempotencyInFlight, IdempotencyMismatch, InvalidInput
-from chalicelib.tables import IdempotencyRecord, condition_failed
+from chalicelib.domain.errors import IdempotencyInFlight, IdempotencyMismatch, InvalidInput
+from chalicelib.storage.models import IdempotencyRecord, condition_failed
 
 KEEP_FOR = timedelta(hours=24)
 # Longer than the Lambda timeout: past it, the first request's process is surely gone.

@@ -13,7 +13,7 @@ from chalice import (
     UnprocessableEntityError,
 )
 
-from chalicelib import errors
+from chalicelib.domain import errors
 
 
 class RequestEntityTooLargeError(ChaliceViewError):

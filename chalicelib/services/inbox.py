@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import paging
-from chalicelib.identity import Caller
-from chalicelib.tables import Notification
+from chalicelib.domain.identity import Caller
+from chalicelib.storage import paging
+from chalicelib.storage.models import Notification
 
 
 def render(note: Notification) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from chalicelib.errors import InvalidTransition
+from chalicelib.domain.errors import InvalidTransition
 
 
 class Status(StrEnum):

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.errors import Unauthenticated, Unavailable
+from chalicelib.domain.errors import Unauthenticated, Unavailable
 
 _LEEWAY_SECONDS = 0
 

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain import limits
+from chalicelib.domain.order_rules import Status
+
 Schema = dict[str, Any]
 
 CATEGORY_PATTERN = r"^[a-z0-9-]{1,64}$"
 NON_BLANK = r"\S"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
-ORDER_STATUSES = (
-    "PENDING",
-    "CONFIRMED",
-    "FULFILLED",
-    "DELIVERED",
-    "CANCELLED",
-    "PAYMENT_FAILED",
-)
+ORDER_STATUSES = tuple(status.value for status in Status)
 
 ORDER_STATUS_PATTERN = "|".join(ORDER_STATUSES)
 
@@ -54,8 +50,8 @@ EMAIL: Schema = {
 PASSWORD: Schema = {"type": "string", "minLength": 1, "maxLength": 256}
 NAME: Schema = _text(200)
 DESCRIPTION: Schema = _text(4000, min_length=0)
-PRICE_CENTS: Schema = _int(0, 100_000_000)
-STOCK: Schema = _int(0, 1_000_000)
+PRICE_CENTS: Schema = _int(0, limits.MAX_PRICE_CENTS)
+STOCK: Schema = _int(0, limits.MAX_STOCK)
 CATEGORY: Schema = {"type": "string", "pattern": CATEGORY_PATTERN}
 CURRENCY: Schema = {"type": "string", "pattern": r"^[A-Z]{3}$"}
 IMAGE_URL: Schema = {
@@ -64,7 +60,7 @@ IMAGE_URL: Schema = {
     "pattern": r"^https?://[^\s]+$",
 }
 PRODUCT_ID: Schema = {"type": "string", "minLength": 1, "maxLength": 64}
-QUANTITY: Schema = _int(1, 99)
+QUANTITY: Schema = _int(limits.MIN_QUANTITY, limits.MAX_QUANTITY)
 
 ADDRESS: Schema = _obj(
     {
@@ -117,14 +113,22 @@ PRODUCT_PATCH = _obj(
     },
     minProperties=1,
 )
-STOCK_DELTA = _obj({"delta": {**_int(-1_000_000, 1_000_000), "not": {"const": 0}}}, ("delta",))
+STOCK_DELTA = _obj(
+    {"delta": {**_int(-limits.MAX_STOCK_DELTA, limits.MAX_STOCK_DELTA), "not": {"const": 0}}},
+    ("delta",),
+)
 IMAGE_UPLOAD = _obj({"contentType": {"enum": list(IMAGE_TYPES)}}, ("contentType",))
 
 CART_ITEM = _obj({"quantity": QUANTITY}, ("quantity",))
 ORDER_LINE = _obj({"productId": PRODUCT_ID, "quantity": QUANTITY}, ("productId", "quantity"))
 ORDER_CREATE = _obj(
     {
-        "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": ORDER_LINE},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": limits.MAX_LINES,
+            "items": ORDER_LINE,
+        },
         "shippingAddress": ADDRESS,
         "paymentToken": {"type": "string", "pattern": r"^tok_[A-Za-z0-9_]{1,60}$"},
     },

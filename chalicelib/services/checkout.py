@@ -7,11 +7,14 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import carts, catalog, clock, idempotency, orders, pricing, profiles, tables
-from chalicelib.errors import Conflict, InvalidInput, NotFound, OutOfStock, ShopError
-from chalicelib.identity import Caller
-from chalicelib.order_rules import Status
-from chalicelib.tables import Cart, HistoryEntry, Order, OrderLine, Product
+from chalicelib import clock
+from chalicelib.domain import pricing
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, OutOfStock, ShopError
+from chalicelib.domain.identity import Caller
+from chalicelib.domain.order_rules import Status
+from chalicelib.services import carts, catalog, idempotency, orders, profiles
+from chalicelib.storage import models
+from chalicelib.storage.models import Cart, HistoryEntry, Order, OrderLine, Product
 
 CREATED = 201
 
@@ -119,7 +122,7 @@ def _new_order(
 
 def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
     try:
-        with TransactWrite(connection=tables.transactions()) as transaction:
+        with TransactWrite(connection=models.transactions()) as transaction:
             for line in lines:
                 transaction.update(
                     Product(line.product_id),

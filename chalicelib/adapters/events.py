@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib import aws
+from chalicelib.adapters import aws
 from chalicelib.config import settings
-from chalicelib.order_rules import event_type
-from chalicelib.tables import Order
+from chalicelib.domain.order_rules import event_type
+from chalicelib.storage.models import Order
 
 
 def from_stream_record(

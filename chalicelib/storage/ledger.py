@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib import clock
-from chalicelib.tables import LedgerEntry, condition_failed
+from chalicelib.storage.models import LedgerEntry, condition_failed
 
 
 def find(order_id: str, entry: str) -> LedgerEntry | None:

@@ -7,10 +7,12 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import size
 
-from chalicelib import catalog, clock, pricing
-from chalicelib.errors import Conflict, InvalidInput
-from chalicelib.identity import Caller
-from chalicelib.tables import Cart, condition_failed
+from chalicelib import clock
+from chalicelib.domain import pricing
+from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.identity import Caller
+from chalicelib.services import catalog
+from chalicelib.storage.models import Cart, condition_failed
 
 
 def load(user_id: str) -> Cart | None:

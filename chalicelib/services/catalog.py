@@ -6,16 +6,18 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib import clock, paging
+from chalicelib import clock
 from chalicelib.config import settings
-from chalicelib.errors import Conflict, NotFound
-from chalicelib.pricing import Snapshot
-from chalicelib.tables import Product, condition_failed
+from chalicelib.domain import limits
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.pricing import Snapshot
+from chalicelib.storage import paging
+from chalicelib.storage.models import Product, condition_failed
 
 ACTIVE = "ACTIVE"
 _IMAGE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 UPLOAD_URL_SECONDS = 900
-MAX_STOCK = 1_000_000  # the contract's limit on `stock`, kept by deltas too
+MAX_STOCK = limits.MAX_STOCK  # the contract's limit on `stock`, kept by deltas too
 
 
 def render(product: Product) -> dict[str, Any]:
@@ -168,7 +170,7 @@ def archive_product(product_id: str) -> None:
 
 def image_upload(product_id: str, content_type: str) -> dict[str, Any]:
     """A presigned S3 PUT for a product's image; its URL becomes the product's image."""
-    from chalicelib import aws  # boto3 only for this route
+    from chalicelib.adapters import aws  # boto3 only for this route
 
     s = settings()
     key = f"products/{product_id}/{clock.new_id('img')}.{_IMAGE_EXTENSIONS[content_type]}"

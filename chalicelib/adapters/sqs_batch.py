@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
-from chalicelib import aws, events, log
+from chalicelib import log
+from chalicelib.adapters import aws, events
 
 _log = log.logger("sqs")
 

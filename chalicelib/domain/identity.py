@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.errors import Forbidden, Unauthenticated
+from chalicelib.domain.errors import Forbidden, Unauthenticated
 
 ADMIN_GROUP = "admin"
 

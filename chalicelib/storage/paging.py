@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib import cursors
+from chalicelib.storage import cursors
 
 
 def newest_first(

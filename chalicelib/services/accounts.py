@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import aws, profiles
+from chalicelib.adapters import aws
 from chalicelib.config import settings
-from chalicelib.errors import AlreadyExists, InvalidInput, Throttled, Unauthenticated, Unavailable
+from chalicelib.domain.errors import (
+    AlreadyExists,
+    InvalidInput,
+    Throttled,
+    Unauthenticated,
+    Unavailable,
+)
+from chalicelib.services import profiles
 
 _THROTTLED = {
     "TooManyRequestsException",

@@ -15,8 +15,8 @@ from typing import Any
 
 import fastjsonschema
 
-from chalicelib.errors import InvalidInput, PayloadTooLarge
-from chalicelib.schemas import READ_ONLY_FIELDS, Schema
+from chalicelib.domain.errors import InvalidInput, PayloadTooLarge
+from chalicelib.web.schemas import READ_ONLY_FIELDS, Schema
 
 MAX_BODY_BYTES = 64 * 1024
 _DIGITS = re.compile(r"^[0-9]{1,4}$")

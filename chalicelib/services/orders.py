@@ -7,11 +7,13 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib import clock, paging, profiles, tables
-from chalicelib.errors import Conflict, NotFound
-from chalicelib.identity import Caller
-from chalicelib.order_rules import RELEASES_STOCK, Actor, Status, transition
-from chalicelib.tables import HistoryEntry, Order, Product
+from chalicelib import clock
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.identity import Caller
+from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Status, transition
+from chalicelib.services import profiles
+from chalicelib.storage import models, paging
+from chalicelib.storage.models import HistoryEntry, Order, Product
 
 _MAX_ATTEMPTS = 3
 
@@ -141,7 +143,7 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
         try:
             order.update(actions=actions, condition=condition)  # answers the new item
         except UpdateError as exc:
-            if tables.condition_failed(exc):
+            if models.condition_failed(exc):
                 return False
             raise
         return True
@@ -156,7 +158,7 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
 def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> bool:
     # The status change and the stock coming back are one transaction: never one without the other.
     try:
-        with TransactWrite(connection=tables.transactions()) as transaction:
+        with TransactWrite(connection=models.transactions()) as transaction:
             transaction.update(order, actions=actions, condition=condition)
             for line in order.items:
                 transaction.update(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import schemas
+from chalicelib.domain import limits
+from chalicelib.web import schemas
 
 Schema = dict[str, Any]
 
@@ -81,7 +82,7 @@ def response_schemas() -> dict[str, Schema]:
                 "currency": schemas.CURRENCY,
                 "category": schemas.CATEGORY,
                 # Not capped: POST /products/{productId}/stock may add beyond the create limit.
-                "stock": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                "stock": {"type": "integer", "minimum": 0, "maximum": limits.MAX_STOCK},
                 "imageUrl": schemas.IMAGE_URL,
                 "createdAt": _TIME,
                 "updatedAt": _TIME,

@@ -11,12 +11,14 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import clock, ledger, log, orders
+from chalicelib import clock, log
 from chalicelib.adapters import carriers, mail, payments
 from chalicelib.config import settings
-from chalicelib.errors import InvalidTransition
-from chalicelib.order_rules import Actor, Status
-from chalicelib.tables import Profile
+from chalicelib.domain.errors import InvalidTransition
+from chalicelib.domain.order_rules import Actor, Status
+from chalicelib.services import orders
+from chalicelib.storage import ledger
+from chalicelib.storage.models import Profile
 
 _log = log.logger("fulfillment")
 

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from chalicelib.config import settings
-from chalicelib.errors import InvalidInput
+from chalicelib.domain.errors import InvalidInput
 
 _MAX_CURSOR_CHARS = 2048
 

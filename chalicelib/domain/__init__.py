@@ -1,0 +1,1 @@
+"""The pure domain: rules, pricing, identity, limits and errors. No boto3, PynamoDB or Chalice."""

@@ -1,0 +1,1 @@
+"""The HTTP edge's helpers: error translation, validation, schemas, OpenAPI and renderers."""
