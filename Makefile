@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
-.PHONY: help dev test lint fmt bench fuzz package deploy destroy clean
+.PHONY: help dev test lint fmt bench fuzz lock package deploy destroy clean
 
 help:
 	@echo "make dev      run the whole shop locally (API, async pipeline, storefront) on moto"
@@ -13,13 +13,35 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks and rewrite BENCHMARKS.md"
 	@echo "make fuzz     fuzz the running local stack with schemathesis"
+	@echo "make lock     resolve requirements*.in into the hashed lock files (LOCK_ARGS=--upgrade)"
 	@echo "make package  build the deployment zip and the merged SAM template"
 	@echo "make deploy STAGE=dev|prod   deploy to AWS;  make destroy STAGE=dev|prod   remove it"
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Dependencies (docs/decisions/0001-locked-dependencies.md): requirements.in and requirements-dev.in
+# are what we ask for; `make lock` resolves them into requirements.txt (the Lambda's: Chalice
+# packages it) and requirements-dev.txt (the venv's), every package pinned with its hashes, and
+# requirements-uv.txt (the installer). The venv is exactly requirements-dev.txt, hash-checked.
+$(STAMP): requirements-uv.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.txt
+	$(BIN)/uv pip sync -q --python $(BIN)/python --require-hashes requirements-dev.txt
 	@touch $(STAMP)
+
+# The Lambda zip is for python3.11 on manylinux2014 x86_64 (the tag Chalice asks for); the venv is
+# for a Debian x86_64 machine (glibc 2.28 or newer).
+# Every hash PyPI lists for a pinned version goes in, so any platform's file of it checks.
+# LOCK_ARGS=--upgrade moves every pin to the newest release the .in files allow.
+LOCK := $(BIN)/uv pip compile -q --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+
+lock:
+	@test -x $(BIN)/uv || ($(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/pip install -q --require-hashes --no-deps -r requirements-uv.txt)
+	$(LOCK) --python-platform x86_64-manylinux2014 requirements.in -o requirements.txt
+	$(LOCK) --python-platform x86_64-manylinux_2_28 -c requirements.txt requirements-dev.in \
+	  -o requirements-dev.txt
+	grep '^uv==' requirements-dev.txt | cut -d' ' -f1 | \
+	  $(LOCK) --python-platform x86_64-manylinux_2_28 --no-annotate - -o requirements-uv.txt
 
 # Knobs (environment or make variables): API_PORT=8000 WEB_PORT=8080 MOTO_PORT=5001
 # LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; see docs/local-stack.md.

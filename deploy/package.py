@@ -11,12 +11,18 @@ One value Chalice bakes into the API's definition in many places is not plain at
 CORS origin of every OPTIONS answer (the storefront bucket's URL, known once the stack exists).
 The package imports the app with a placeholder origin and then turns each placeholder into the
 stack's `CorsOrigin` expression.
+
+The zip is reproducible: its dependencies are requirements.txt's, every one pinned with its hashes
+(`make lock`), and Chalice already gives every entry one timestamp; `normalize_zip` then orders
+the entries by name and gives every file one mode, so the bytes no longer depend on the order a
+file system lists a directory in. Two builds of one commit give the same zip.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +42,7 @@ Json = dict[str, Any]
 CORS_PLACEHOLDER = "https://cors-origin.invalid"
 MAX_ZIP_BYTES = 20 * 1024 * 1024
 CURSOR_SECRET_VALUE: Json = {"Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}}}"}
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date, which Chalice also writes
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,24 @@ def zip_sizes(path: Path) -> tuple[int, int]:
     return path.stat().st_size, unzipped
 
 
+def normalize_zip(path: Path) -> None:
+    """Rewrite a zip so its bytes depend only on what it holds: sorted, one time, one mode."""
+    with zipfile.ZipFile(path) as source:
+        names = source.namelist()
+        if len(set(names)) != len(names):
+            raise DeployError(f"{path.name} holds the same name twice")
+        entries = [(name, source.read(name)) for name in sorted(names) if not name.endswith("/")]
+    rewritten = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.create_system = 3  # Unix, so Lambda reads the mode below
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+    rewritten.replace(path)
+
+
 def build_package(
     stage: str,
     out: Path,
@@ -197,6 +222,7 @@ def build_package(
     if CORS_PLACEHOLDER in json.dumps(template):
         raise DeployError("the placeholder CORS origin is still in the template")
     sam.write_text(json.dumps(template, indent=2) + "\n")
+    normalize_zip(out / "deployment.zip")
     zipped, unzipped = zip_sizes(out / "deployment.zip")
     if zipped > MAX_ZIP_BYTES:
         raise DeployError(f"deployment.zip is {zipped / 1e6:.1f} MB; the budget is 20 MB")

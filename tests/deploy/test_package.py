@@ -7,6 +7,8 @@ wheels from the package index; later ones reuse Chalice's cache in .chalice/depl
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -23,6 +25,7 @@ from infra.cfn import get_att
 from infra.messaging import CONSUMERS
 from infra.storage import cors_origin
 from infra.template import build_template
+from tests.deploy.locks import pins
 from tests.infra import views
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +38,8 @@ def tables() -> None:
     """The package needs no moto."""
 
 
-@pytest.fixture(scope="session")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """build/package for the dev stage, made once by `python -m deploy package`."""
-    work = tmp_path_factory.mktemp("package")
+def _build_package(work: Path) -> Path:
+    """`python -m deploy package` for the dev stage into `work`; answer the output directory."""
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run(
         [sys.executable, "-m", "deploy", "package", "--stage", STAGE,
@@ -47,6 +48,12 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return work / "out"
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """build/package for the dev stage, made once by `python -m deploy package`."""
+    return _build_package(tmp_path_factory.mktemp("package"))
 
 
 @pytest.fixture(scope="session")
@@ -176,3 +183,72 @@ def test_each_functions_role_has_its_own_policy_with_the_stacks_names(
             {"SHOP_STAGE": STAGE, "MAILER": "recording", "AUTO_CONFIRM": "false"}
         )[name]
         assert inline["PolicyDocument"] == expected, name
+
+
+def _zip_contents(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_two_builds_of_one_commit_give_the_same_zip(packaged: Path, tmp_path: Path) -> None:
+    again = _build_package(tmp_path)
+    first, second = packaged / "deployment.zip", again / "deployment.zip"
+    with zipfile.ZipFile(first) as one, zipfile.ZipFile(second) as two:
+        assert one.namelist() == two.namelist()
+    first_files, second_files = _zip_contents(first), _zip_contents(second)
+    python = [name for name in first_files if name.endswith(".py")]
+    assert len(python) > 100
+    assert all(first_files[name] == second_files[name] for name in python)
+    assert (
+        hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
+    )
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}"
+
+
+def test_the_zips_dependencies_are_the_locked_wheels_file_for_file(packaged: Path) -> None:
+    files = _zip_contents(packaged / "deployment.zip")
+    records = [name for name in files if name.endswith(".dist-info/RECORD")]
+    shipped = {
+        name.split("/", 1)[0].removesuffix(".dist-info").rsplit("-", 1)[0].lower().replace("_", "-")
+        + "=="
+        + name.split("/", 1)[0].removesuffix(".dist-info").rsplit("-", 1)[1]
+        for name in records
+    }
+    assert shipped == {
+        f"{name}=={version}" for name, version in pins(ROOT / "requirements.txt").items()
+    }
+    recorded: dict[str, str] = {}
+    for record in records:
+        for line in files[record].decode().splitlines():
+            path, digest, _size = line.rsplit(",", 2)
+            recorded[path] = digest
+    ours = {"app.py", "chalice/app.py", "chalice/__init__.py"}
+    for name, data in files.items():
+        if name in ours or name.startswith("chalicelib/") or name.endswith("/RECORD"):
+            continue
+        assert recorded.get(name) == _record_hash(data), name
+
+
+def test_normalize_zip_leaves_only_the_names_and_contents(tmp_path: Path) -> None:
+    contents = {"b/two.py": b"two = 2\n", "a.py": b"one = 1\n", "c/three.txt": b"3"}
+    made = []
+    for number, (order, when, mode) in enumerate(
+        [(sorted(contents), (1980, 1, 1, 0, 0, 0), 0o644),
+         (sorted(contents, reverse=True), (2024, 5, 6, 7, 8, 10), 0o664)]
+    ):  # fmt: skip
+        path = tmp_path / f"{number}.zip"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in order:
+                info = zipfile.ZipInfo(name, when)
+                info.external_attr = mode << 16
+                archive.writestr(info, contents[name])
+        package.normalize_zip(path)
+        made.append(path)
+    assert made[0].read_bytes() == made[1].read_bytes()
+    with zipfile.ZipFile(made[0]) as archive:
+        assert archive.namelist() == sorted(contents)
+        assert {name: archive.read(name) for name in contents} == contents
