@@ -30,6 +30,7 @@ SECTIONS = {
     "scaling": 360,
     "e2e": 240,
     "package": 240,
+    "search": 240,
 }
 LOGS = ROOT / "build" / "bench"
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bench import search
+
 Result = dict[str, Any]
 
 
@@ -371,6 +373,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Result], str]]] = {
     "scaling": ("4. Scaling", scaling),
     "e2e": ("5. Local stack", e2e),
     "package": ("6. Package", package),
+    "search": ("7. Search", search.render),
 }
 
 
@@ -422,6 +425,7 @@ def _summary(results: dict[str, Result]) -> str:
                 "table for the end-to-end number",
             ]
         )
+    rows += search.targets(results.get("search", {}))
     return _table(["target", "this run", "verdict", "reason and plan if missed"], rows)
 
 

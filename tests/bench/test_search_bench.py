@@ -1,0 +1,24 @@
+"""The search section's code works at tiny sizes and renders; nothing here asserts a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import report, search
+
+
+@pytest.fixture(autouse=True)
+def tables() -> None:
+    """The section is pure: it needs none of the API tests' tables."""
+
+
+def test_the_search_section_measures_both_sizes_and_renders_its_targets() -> None:
+    result = search.run(smoke=True)
+
+    assert [size["products"] for size in result["sizes"]] == [200, 500]
+    assert all(
+        size["query_ms"]["wall"]["n"] > 0 < size["snapshot_bytes"] for size in result["sizes"]
+    )
+    assert result["relevance"]["queries"] >= 40
+    assert "## 7. Search" in report.SECTIONS["search"][1](result)
+    assert len(search.targets(result)) == 2
