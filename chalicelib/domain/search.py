@@ -165,7 +165,7 @@ def one_edit_apart(a: str, b: str) -> bool:
 
 
 def _forms(word: str) -> set[str]:
-    """A word and its stem: a typo is one edit from either ("botles" -> bottle)."""
+    """A word and its stem: a typo is one edit from either ("botles" finds bottle)."""
     return {word, stem(word)}
 
 
@@ -262,8 +262,8 @@ class SearchIndex:
     def _terms(self, word: str) -> dict[str, float]:
         """The indexed words a query word matches, each with the quality of its best match."""
         found: dict[str, float] = {}
-        if len(word) >= TYPO_MIN_LETTERS:
-            forms = _forms(word)
+        forms = {form for form in _forms(word) if len(form) >= TYPO_MIN_LETTERS}
+        if forms:
             for key in set().union(*(_deletions(form) | {form} for form in forms)):
                 for term in self.neighbours.get(key, ()):
                     if any(one_edit_apart(a, b) for a in forms for b in _forms(term)):

@@ -114,6 +114,8 @@ def test_short_words_and_two_typos_do_not_match() -> None:
     assert ids(SHOP, "chaf") == []  # four letters: chef needs to be spelt
     assert ids(SHOP, "wirlesss") == []  # two edits
     assert ids(SHOP, "torhc") == ["creme"]  # five letters: a swap is one typo
+    assert ids(build([doc("cafe", "Cafe Table")]), "cases") == []  # its singular has four
+    assert ids(build([doc("bottle", "Water Bottle")]), "botles") == ["bottle"]  # a plural's typo
 
 
 def test_plurals_and_singulars_find_each_other() -> None:
