@@ -25,7 +25,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import search_catalog
-from chalicelib.domain.search import ProductDoc, Query, build, words
+from chalicelib.domain.search import ProductDoc, Query, build
+from chalicelib.domain.search_words import words
 
 Search = Callable[[str], list[str]]
 FIELDS = ("name", "description", "category", "skus")

@@ -10,7 +10,8 @@ description, category or SKUs, compared case- and accent-insensitively (NFKD, ma
 query word matches a product word that it equals, that it is a prefix of, that has the same light
 English stem (plurals), or, for query words of 5+ letters, that is one edit away (insertion,
 deletion, substitution or swap of two neighbours). Typos are found through a deletion neighbourhood
-(each indexed word and its one-letter deletions, SymSpell's trick), then confirmed exactly.
+(each indexed word and its one-letter deletions, SymSpell's trick), then confirmed exactly. What
+counts as the same word is `search_words.py`'s; this module decides where to look words up.
 
 Ranking: each query word scores its best match in a product, field weight times match quality; the
 weights keep any name match above every description-only match. Ties break by newest, then by id,
@@ -21,8 +22,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import re
-import unicodedata
 import zlib
 from bisect import bisect_left
 from collections import Counter
@@ -30,11 +29,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from chalicelib.domain.search_words import (
+    TYPO_MIN_LETTERS,
+    deletions,
+    forms,
+    one_edit_apart,
+    stem,
+    words,
+)
+
 Sort = Literal["relevance", "newest", "price_asc", "price_desc"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "price_asc", "price_desc")
 FORMAT = 1  # the serialized snapshot's version; loads() refuses another
 MAX_QUERY_CHARS = 100
-TYPO_MIN_LETTERS = 5
 
 # Fields, as bits of a posting; a posting is `doc << 4 | fields`.
 NAME, CATEGORY, SKU, DESCRIPTION = 1, 2, 4, 8
@@ -46,12 +53,6 @@ _BEST_WEIGHT = [
 # Match qualities: a name typo (8 x 0.5) still outranks an exact description match (1 x 1).
 EXACT, STEM, PREFIX, TYPO = 1.0, 0.9, 0.7, 0.5
 _SHORT_NAME_BONUS = 0.5  # a name made mostly of the query's words ranks first among equals
-
-_WORD = re.compile(r"[^\W_]+")
-# Letters NFKD does not decompose into a base letter and a mark.
-_UNDECOMPOSED = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
-)
 
 
 class InvalidQuery(ValueError):
@@ -123,54 +124,6 @@ class Results(NamedTuple):
     def facets(self) -> dict[str, list[dict[str, Any]]]:
         """The facets in the contract's shape: {"category": [{value, count}]}."""
         return {"category": [{"value": value, "count": n} for value, n in self.categories]}
-
-
-def words(text: str) -> list[str]:
-    """The words of a text, lower-cased and without accents: "Crème Brûlée" -> creme, brulee."""
-    text = text.casefold().replace("'", "").replace("\u2019", "")
-    if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _WORD.findall(text)
-
-
-def stem(word: str) -> str:
-    """A light English singular: batteries -> battery, boxes -> box, knives -> knife."""
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith("ives"):
-        return word[:-3] + "fe"
-    if word.endswith("lves"):
-        return word[:-3] + "f"
-    if word.endswith(("xes", "ches", "shes", "sses", "zes")):
-        return word[:-2]
-    return word[:-1]
-
-
-def one_edit_apart(a: str, b: str) -> bool:
-    """Whether two words differ by one insertion, deletion, substitution or swap of neighbours."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-    return swapped or a[i + 1 :] == b[i + 1 :]
-
-
-def _forms(word: str) -> set[str]:
-    """A word and its stem: a typo is one edit from either ("botles" finds bottle)."""
-    return {word, stem(word)}
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 class SearchIndex:
@@ -261,13 +214,7 @@ class SearchIndex:
 
     def _terms(self, word: str) -> dict[str, float]:
         """The indexed words a query word matches, each with the quality of its best match."""
-        found: dict[str, float] = {}
-        forms = {form for form in _forms(word) if len(form) >= TYPO_MIN_LETTERS}
-        if forms:
-            for key in set().union(*(_deletions(form) | {form} for form in forms)):
-                for term in self.neighbours.get(key, ()):
-                    if any(one_edit_apart(a, b) for a in forms for b in _forms(term)):
-                        found[term] = TYPO
+        found = dict.fromkeys(self._typos(word), TYPO)
         vocabulary, at = self.vocabulary, bisect_left(self.vocabulary, word)
         while at < len(vocabulary) and vocabulary[at].startswith(word):
             found[vocabulary[at]] = PREFIX
@@ -277,6 +224,17 @@ class SearchIndex:
         if word in self.postings:
             found[word] = EXACT
         return found
+
+    def _typos(self, word: str) -> set[str]:
+        """Indexed words one edit from the query word or its singular, if that has 5+ letters."""
+        typed = {form for form in forms(word) if len(form) >= TYPO_MIN_LETTERS}
+        keys = set().union(*(deletions(form) | {form} for form in typed))
+        return {
+            term
+            for key in keys
+            for term in self.neighbours.get(key, ())
+            if any(one_edit_apart(a, b) for a in typed for b in forms(term))
+        }
 
 
 def _fields(doc: ProductDoc) -> list[tuple[int, list[str]]]:
@@ -314,8 +272,8 @@ def _variants(vocabulary: list[str]) -> tuple[dict[str, list[str]], dict[str, li
     for term in vocabulary:
         stems.setdefault(stem(term), []).append(term)
         if len(term) >= TYPO_MIN_LETTERS - 1:
-            for form in _forms(term):
-                for key in _deletions(form) | {form}:
+            for form in forms(term):
+                for key in deletions(form) | {form}:
                     listed = neighbours.setdefault(key, [])
                     if not listed or listed[-1] != term:
                         listed.append(term)

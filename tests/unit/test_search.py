@@ -22,10 +22,9 @@ from chalicelib.domain.search import (
     doc_from_product,
     dumps,
     loads,
-    one_edit_apart,
     updated,
-    words,
 )
+from chalicelib.domain.search_words import one_edit_apart, words
 
 
 @pytest.fixture(autouse=True)
