@@ -21,6 +21,7 @@ class Account:
     password: str
     name: str
     groups: tuple[str, ...] = ()
+    address: dict[str, str] | None = None  # the profile's default shipping address
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ CATALOG: tuple[DemoProduct, ...] = (
     DemoProduct("Bookshelf Speaker", "audio", 14900, 2, "A pair of passive two-way speakers."),
     DemoProduct("Vinyl Cleaning Kit", "audio", 2400, 30, "Brush, fluid and a microfibre cloth."),
 )
+
+
+# The demo shopper's default address, so that checkout starts filled in.
+DEMO_ADDRESS = {
+    "line1": "48 Harbor Street",
+    "city": "Portland",
+    "postalCode": "04101",
+    "country": "US",
+}
 
 
 def _slug(name: str) -> str:
@@ -87,7 +97,8 @@ def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, A
 
 def create_account(idp: Any, pool_id: str, account: Account) -> str:
     """Create a confirmed Cognito user with its groups and profile; answer its id (the `sub`)."""
-    from chalicelib.services.profiles import create_profile
+    from chalicelib.domain.identity import Caller
+    from chalicelib.services.profiles import create_profile, update_profile
 
     user = idp.admin_create_user(
         UserPoolId=pool_id,
@@ -106,4 +117,7 @@ def create_account(idp: Any, pool_id: str, account: Account) -> str:
         idp.admin_add_user_to_group(UserPoolId=pool_id, Username=account.email, GroupName=group)
     user_id = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
     create_profile(user_id, account.email, account.name)
+    if account.address:
+        caller = Caller(str(user_id), account.email, is_admin="admin" in account.groups)
+        update_profile(caller, {"address": account.address})
     return str(user_id)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from devstack.seed import Account
+from devstack.seed import DEMO_ADDRESS, Account
 
 HOST = "127.0.0.1"
 REGION = "us-east-1"
@@ -64,6 +64,7 @@ class DevSettings:
                 email=env.get("LOCAL_SHOPPER_EMAIL", "shopper@shop.local"),
                 password=env.get("LOCAL_SHOPPER_PASSWORD", "Shopper-Passw0rd!"),
                 name="Sam Shopper",
+                address=DEMO_ADDRESS,
             ),
             queue_visibility_timeout=int(env.get("QUEUE_VISIBILITY_TIMEOUT", 2)),
             sqs_pollers=int(env.get("PUMP_POLLERS", 2)),

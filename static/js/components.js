@@ -1,6 +1,6 @@
-// Pieces several pages share: product images, status badges, add-to-cart, load-more lists.
+// Pieces several pages share: product images, status badges, dates, order rows, add-to-cart, load-more lists.
 import { h } from "./dom.js";
-import { statusLabel } from "./format.js";
+import { statusLabel, formatDateTime, formatMoney, shortId } from "./format.js";
 import { isLoggedIn } from "./session.js";
 import { addToCart, MAX_QUANTITY } from "./cart-state.js";
 import { notify, notifyError, flash } from "./messages.js";
@@ -53,6 +53,27 @@ export function productImage(product, { eager = false } = {}) {
   return box;
 }
 
+/** A date and time as a <time> that never wraps inside itself ("Dec 2, 2026, 6:02 AM"). */
+export function dateTime(iso, { className = "" } = {}) {
+  return h("time", { datetime: iso, class: `nowrap ${className}`.trim() }, formatDateTime(iso));
+}
+
+/** One order as a row of My orders and of the admin's orders (extra = controls at the end). */
+export function orderRow(order, extra = null) {
+  const count = (order.items || []).reduce((n, l) => n + (l.quantity || 0), 0);
+  return h(
+    "li",
+    { class: "card order-row", testid: "order-row", dataset: { orderId: order.orderId, status: order.status } },
+    h("div", {},
+      h("a", { href: `#/orders/${encodeURIComponent(order.orderId)}`, testid: "order-link" },
+        h("strong", {}, `Order ${shortId(order.orderId)}`)),
+      h("div", { class: "order-meta" }, dateTime(order.createdAt))),
+    h("div", { class: "order-meta" }, `${count} ${count === 1 ? "item" : "items"}`),
+    h("div", {}, h("strong", { testid: "order-row-total" }, formatMoney(order.totalCents, order.currency))),
+    h("div", { class: "btn-row" }, statusBadge(order.status, { testid: "order-row-status" }), extra),
+  );
+}
+
 export function statusBadge(status, { large = false, testid = "order-status" } = {}) {
   return h(
     "span",
@@ -79,18 +100,24 @@ export function addToCartButton(product, { quantity = () => 1, className = "btn 
       testid: "add-to-cart",
       dataset: { productId: product.productId },
       disabled: soldOut,
-      "aria-label": soldOut ? `${product.name} is out of stock` : `Add ${product.name} to cart`,
+      // The name starts with the visible label (WCAG 2.5.3), then says which product.
+      "aria-label": soldOut ? `Out of stock: ${product.name}` : `Add to cart: ${product.name}`,
     },
     soldOut ? "Out of stock" : "Add to cart",
   );
+  // While the cart updates the button is aria-disabled, not disabled: a disabled button would drop
+  // the keyboard focus to the page's body.
+  let adding = false;
   button.addEventListener("click", async () => {
+    if (adding) return;
     if (!isLoggedIn()) {
       flash("Log in to add items to your cart.", "info");
       navigate(withQuery("/login", { next: currentPath() }));
       return;
     }
     const qty = Math.max(1, Math.min(MAX_QUANTITY, Number(quantity()) || 1));
-    button.disabled = true;
+    adding = true;
+    button.setAttribute("aria-disabled", "true");
     button.setAttribute("aria-busy", "true");
     try {
       await addToCart(product.productId, qty);
@@ -98,7 +125,8 @@ export function addToCartButton(product, { quantity = () => 1, className = "btn 
     } catch (err) {
       notifyError(err);
     } finally {
-      button.disabled = false;
+      adding = false;
+      button.removeAttribute("aria-disabled");
       button.removeAttribute("aria-busy");
     }
   });

@@ -79,9 +79,13 @@ export function field({ label, hint, type = "text", options = [], className = ""
   return { wrapper, control };
 }
 
-/** Disable a form's submit button (and mark it busy) while an async job runs. */
+/**
+ * Disable a form's submit button (and mark it busy) while an async job runs. A button that had the
+ * focus gets it back afterwards: disabling it dropped the focus to the page's body.
+ */
 export async function busy(button, job, busyLabel) {
   const label = button.textContent;
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   if (busyLabel) button.textContent = busyLabel;
@@ -91,6 +95,8 @@ export async function busy(button, job, busyLabel) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
     if (busyLabel) button.textContent = label;
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (hadFocus && lost && button.isConnected) button.focus();
   }
 }
 

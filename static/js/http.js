@@ -22,6 +22,8 @@ export class ApiError extends Error {
     this.name = "ApiError";
     this.status = status; // 0 means the network failed before an answer came back
     this.code = code || "";
+    // What kind of 409 this is (idempotency_in_flight, out_of_stock, ...), when the API says so.
+    this.reason = (body && typeof body.reason === "string" && body.reason) || "";
     this.body = body;
   }
 

@@ -34,6 +34,13 @@ export function withQuery(path, query = {}) {
   return s ? `${path}?${s}` : path;
 }
 
+/** A ?next= path to go to after logging in: only same-app paths, never another origin. */
+export function safeNext(next) {
+  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")
+    ? next
+    : "/";
+}
+
 export function onRouteChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);

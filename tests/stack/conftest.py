@@ -160,3 +160,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     running = start_stack(tmp_path_factory.mktemp("devstack"))
     yield running
     stop_stack(running.process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, once for every browser test; the screenshots folder emptied first."""
+    from tests.stack.browser import fresh_screenshot_dir, launch_chromium
+
+    fresh_screenshot_dir()
+    with launch_chromium() as chromium:
+        yield chromium

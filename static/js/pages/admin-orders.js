@@ -1,12 +1,11 @@
 // Admin: orders by status (GET /admin/orders?status=), mark FULFILLED orders delivered and cancel
 // PENDING/CONFIRMED ones (PATCH /admin/orders/{orderId} {status}).
 import { h, pageHeader, confirmButton } from "../dom.js";
-import { ORDER_STATUSES, statusLabel } from "../format.js";
+import { ORDER_STATUSES, statusLabel, shortId } from "../format.js";
 import * as api from "../api.js";
 import { navigate, withQuery } from "../router.js";
-import { pagedList } from "../components.js";
+import { orderRow, pagedList } from "../components.js";
 import { notify, notifyError } from "../messages.js";
-import { orderRow } from "./orders.js";
 
 const PAGE_SIZE = 20;
 
@@ -17,7 +16,7 @@ function controls(order, onChange) {
       class: "btn btn-small",
       testid: "mark-delivered",
       dataset: { orderId: order.orderId },
-      "aria-label": `Mark order ${order.orderId} delivered`,
+      "aria-label": `Mark delivered: order ${shortId(order.orderId)}`,
     }, "Mark delivered");
     button.addEventListener("click", async () => {
       button.disabled = true;
@@ -27,6 +26,7 @@ function controls(order, onChange) {
       } catch (err) {
         notifyError(err);
         button.disabled = false;
+        button.focus();
       }
     });
     return button;

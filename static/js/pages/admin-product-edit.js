@@ -6,7 +6,7 @@ import * as api from "../api.js";
 import { navigate } from "../router.js";
 import { productImage } from "../components.js";
 import { notify, notifyError, flash } from "../messages.js";
-import { normalizeCategory } from "./catalog.js";
+import { normalizeCategory } from "../categories.js";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK"];
@@ -14,7 +14,7 @@ const MAX_PRICE = 100000000;
 const MAX_STOCK = 1000000;
 
 /** Upload a file for a product and make it the product's image. Returns the updated product. */
-export async function uploadImage(productId, file) {
+async function uploadImage(productId, file) {
   if (!IMAGE_TYPES.includes(file.type)) {
     throw new Error("Choose a PNG, JPEG or WebP image.");
   }

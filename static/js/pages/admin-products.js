@@ -1,10 +1,10 @@
 // Admin: the product list (GET /products), with links to create and edit.
 import { h, pageHeader } from "../dom.js";
-import { formatMoney, formatDateTime } from "../format.js";
+import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { navigate, withQuery } from "../router.js";
-import { productImage, pagedList } from "../components.js";
-import { normalizeCategory } from "./catalog.js";
+import { productImage, pagedList, dateTime } from "../components.js";
+import { normalizeCategory } from "../categories.js";
 
 const PAGE_SIZE = 20;
 
@@ -17,7 +17,7 @@ function row(p) {
       h("div", { class: "admin-thumb" }, productImage(p)),
       h("div", {},
         h("a", { href: edit, testid: "admin-product-edit" }, h("strong", {}, p.name)),
-        h("div", { class: "order-meta" }, `Updated ${formatDateTime(p.updatedAt || p.createdAt)}`))),
+        h("div", { class: "order-meta" }, "Updated ", dateTime(p.updatedAt || p.createdAt)))),
     h("div", {}, h("span", { class: "tag" }, p.category)),
     h("div", {}, h("strong", {}, formatMoney(p.priceCents, p.currency))),
     h("div", { class: "btn-row" },

@@ -108,7 +108,10 @@ function renderCart(holder, cart) {
           h("span", { testid: "cart-total", dataset: { cents: cart.totalCents } }, formatMoney(cart.totalCents, currency))),
         h("p", { class: "small muted" }, "Prices come from the catalog and are checked again at checkout."),
         h("div", { class: "stack" },
-          h("a", { class: "btn btn-block", href: "#/checkout", testid: "checkout-link" }, "Go to checkout"),
+          // On phones the link stays at the bottom of the screen (styles.css, .action-bar).
+          h("div", { class: "action-bar" },
+            h("a", { class: "btn btn-block", href: "#/checkout", testid: "checkout-link" },
+              `Go to checkout · ${formatMoney(cart.totalCents, currency)}`)),
           confirmButton({
             label: "Empty cart",
             confirmLabel: "Yes, empty it",

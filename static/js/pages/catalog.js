@@ -4,39 +4,11 @@ import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { navigate, withQuery } from "../router.js";
 import { productImage, addToCartButton, stockNote, pagedList } from "../components.js";
+import { normalizeCategory, knownCategories, rememberCategories } from "../categories.js";
 
 const PAGE_SIZE = 12;
-const CATEGORY_KEY = "shop.categories";
-const CATEGORY_RE = /^[a-z0-9-]{1,64}$/;
 
-function knownCategories() {
-  try {
-    const list = JSON.parse(localStorage.getItem(CATEGORY_KEY) || "[]");
-    return Array.isArray(list) ? list.filter((c) => CATEGORY_RE.test(c)) : [];
-  } catch {
-    return [];
-  }
-}
-
-function rememberCategories(products) {
-  const set = new Set(knownCategories());
-  const before = set.size;
-  for (const p of products) if (p.category && CATEGORY_RE.test(p.category)) set.add(p.category);
-  if (set.size !== before) localStorage.setItem(CATEGORY_KEY, JSON.stringify([...set].sort().slice(0, 100)));
-  return set.size !== before;
-}
-
-/** "Home & Garden" -> "home-garden": the shape categories have in the API. */
-export function normalizeCategory(text) {
-  return String(text || "")
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 64);
-}
-
-export function productCard(product) {
+function productCard(product) {
   const href = `#/products/${encodeURIComponent(product.productId)}`;
   return h(
     "li",
@@ -52,8 +24,10 @@ export function productCard(product) {
         h("a", { class: "tag", href: `#${withQuery("/", { category: product.category })}`, testid: "product-category" }, product.category),
         stockNote(product.stock),
       ),
-      h("p", { class: "price", testid: "product-price", dataset: { cents: product.priceCents } }, formatMoney(product.priceCents, product.currency)),
-      h("div", { class: "card-actions" }, addToCartButton(product)),
+      // Price and button sit together at the card's foot, so prices line up across a row.
+      h("div", { class: "card-actions" },
+        h("p", { class: "price", testid: "product-price", dataset: { cents: product.priceCents } }, formatMoney(product.priceCents, product.currency)),
+        addToCartButton(product)),
     ),
   );
 }

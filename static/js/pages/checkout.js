@@ -1,5 +1,6 @@
 // Checkout: the shipping address and a test payment token, then POST /orders with an Idempotency-Key.
 import { h, field, pageHeader, loading } from "../dom.js";
+import { addressFields } from "../address.js";
 import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { loadCart, forgetCart } from "../cart-state.js";
@@ -7,14 +8,14 @@ import { ensureMe } from "../me-state.js";
 import { navigate } from "../router.js";
 import { notify, notifyError, flash } from "../messages.js";
 
-export const PAYMENT_TOKENS = [
+const PAYMENT_TOKENS = [
   { value: "tok_visa", label: "Test card: approved (tok_visa)" },
   { value: "tok_decline", label: "Test card: declined (tok_decline)" },
   { value: "tok_error", label: "Test card: provider error (tok_error)" },
 ];
 
 /** A random UUID; crypto.randomUUID needs a secure context (an S3 website is plain http). */
-export function newIdempotencyKey() {
+function newIdempotencyKey() {
   if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
   const b = window.crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
@@ -25,48 +26,24 @@ export function newIdempotencyKey() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Worth retrying with the same key: no answer, throttled, unavailable, or the same key still in flight. */
+/**
+ * Worth retrying with the same key: no answer, throttled, unavailable, or the same key still in flight.
+ * A 409 names its kind in `reason` (idempotency_in_flight, out_of_stock, cart_changed, ...); an API
+ * that does not send it yet is read the old way, from the words of its message.
+ */
 function retryable(err) {
   if (!err || err.name !== "ApiError") return false;
   if (err.status === 0 || err.status === 429 || err.status >= 500) return true;
-  return err.status === 409 && /idempotency|in flight|in progress|still running/i.test(err.message || "");
+  if (err.status !== 409) return false;
+  if (err.reason) return err.reason === "idempotency_in_flight";
+  return /idempotency|in flight|in progress|still running/i.test(err.message || "");
 }
 
-/** The address fields, shared with the profile page. prefix names the data-testids ("shipping" / "profile-address"). */
-export function addressFields(address, prefix, { required = true } = {}) {
-  const a = address || {};
-  const f = {
-    line1: field({ label: "Address line 1", name: "line1", autocomplete: "address-line1", required, maxlength: 200, testid: `${prefix}-line1`, value: a.line1 || "", className: "span-2" }),
-    line2: field({ label: "Address line 2", name: "line2", autocomplete: "address-line2", maxlength: 200, testid: `${prefix}-line2`, value: a.line2 || "", className: "span-2" }),
-    city: field({ label: "City", name: "city", autocomplete: "address-level2", required, maxlength: 100, testid: `${prefix}-city`, value: a.city || "" }),
-    postalCode: field({ label: "Postal code", name: "postalCode", autocomplete: "postal-code", required, maxlength: 20, testid: `${prefix}-postal-code`, value: a.postalCode || "" }),
-    country: field({
-      label: "Country code",
-      name: "country",
-      autocomplete: "country",
-      required,
-      minlength: 2,
-      maxlength: 2,
-      pattern: "[A-Za-z]{2}",
-      testid: `${prefix}-country`,
-      value: a.country || "",
-      hint: "Two letters, for example US, GB or DE.",
-      style: "text-transform:uppercase",
-    }),
-  };
-  const read = () => {
-    const out = {
-      line1: f.line1.control.value.trim(),
-      city: f.city.control.value.trim(),
-      postalCode: f.postalCode.control.value.trim(),
-      country: f.country.control.value.trim().toUpperCase(),
-    };
-    const line2 = f.line2.control.value.trim();
-    if (line2) out.line2 = line2;
-    return out;
-  };
-  const isEmpty = () => Object.values(f).every((x) => !x.control.value.trim());
-  return { fields: f, wrappers: Object.values(f).map((x) => x.wrapper), read, isEmpty };
+/** Out of stock: name the cart's products the API listed by id, so the shopper knows what to change. */
+function outOfStockText(err, cart) {
+  const short = cart.items.filter((item) => (err.message || "").includes(item.productId)).map((item) => item.name);
+  const which = short.length ? `: ${short.join(", ")}` : "";
+  return `Not enough stock${which}. Lower the quantity in your cart or remove the item, then try again.`;
 }
 
 function summary(cart) {
@@ -105,7 +82,8 @@ export async function render({ view }) {
     h("h2", { id: "checkout-form-title" }, "Shipping and payment"),
     h("fieldset", { testid: "shipping-address" }, h("legend", {}, "Shipping address"), h("div", { class: "form-grid two" }, address.wrappers)),
     h("fieldset", {}, h("legend", {}, "Payment"), payment.wrapper),
-    submit,
+    // On phones the button stays at the bottom of the screen (styles.css, .action-bar).
+    h("div", { class: "action-bar" }, submit),
   );
 
   // One key per distinct submit: a retry of the same body reuses it, so the order is placed once.
@@ -140,11 +118,13 @@ export async function render({ view }) {
     } catch (err) {
       // A definite answer (400, 409 out of stock, 422): the next submit is a new request with a new key.
       if (!retryable(err)) attempt = null;
-      notifyError(err);
+      if (err.reason === "out_of_stock") notify(outOfStockText(err, cart), "error");
+      else notifyError(err);
       if (err.status === 409) loadCart().catch(() => {});
       submit.disabled = false;
       submit.removeAttribute("aria-busy");
       submit.textContent = label;
+      submit.focus(); // a disabled button dropped the focus: give it back where the shopper was
     }
   });
 

@@ -1,15 +1,8 @@
 // Log in: POST /auth/login, then back to where the shopper was going (?next=).
 import { h, field, busy, pageHeader } from "../dom.js";
 import { login } from "../session.js";
-import { navigate, withQuery } from "../router.js";
+import { navigate, withQuery, safeNext } from "../router.js";
 import { notify, notifyError, flash } from "../messages.js";
-
-/** Only same-app paths, never another origin. */
-export function safeNext(next) {
-  return typeof next === "string" && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login")
-    ? next
-    : "/";
-}
 
 export async function render({ view, query }) {
   const next = safeNext(query.next);

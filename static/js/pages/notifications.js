@@ -1,8 +1,8 @@
 // Notifications (optional extension): GET /me/notifications -> {items: [{type, subject, body, orderId, sentAt}], nextCursor}.
 import { h, pageHeader } from "../dom.js";
-import { formatDateTime, shortId } from "../format.js";
+import { shortId } from "../format.js";
 import * as api from "../api.js";
-import { pagedList } from "../components.js";
+import { pagedList, dateTime } from "../components.js";
 import { setState } from "../store.js";
 
 const PAGE_SIZE = 20;
@@ -13,7 +13,7 @@ function notice(n) {
     { class: "card stack", testid: "notification-item", dataset: { type: n.type || "", orderId: n.orderId || "" } },
     h("div", { class: "page-header", style: "margin:0" },
       h("h2", { style: "margin:0" }, n.subject || n.type || "Notification"),
-      h("time", { class: "small muted", datetime: n.sentAt }, formatDateTime(n.sentAt))),
+      dateTime(n.sentAt, { className: "small muted" })),
     n.body ? h("p", { class: "description" }, n.body) : null,
     n.orderId ? h("a", { href: `#/orders/${encodeURIComponent(n.orderId)}`, testid: "notification-order-link" }, `View order ${shortId(n.orderId)}`) : null,
   );

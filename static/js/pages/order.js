@@ -1,8 +1,8 @@
 // One order: GET /orders/{orderId}, polled every 1.5 s until a final status; Cancel while allowed.
 import { h, replace, pageHeader, confirmButton, loading } from "../dom.js";
-import { formatMoney, formatDateTime, statusLabel, shortId, FINAL_STATUSES, CANCELLABLE_STATUSES } from "../format.js";
+import { formatMoney, statusLabel, shortId, FINAL_STATUSES, CANCELLABLE_STATUSES } from "../format.js";
 import * as api from "../api.js";
-import { statusBadge } from "../components.js";
+import { statusBadge, dateTime } from "../components.js";
 import { notify, notifyError } from "../messages.js";
 import { getState } from "../store.js";
 
@@ -22,7 +22,7 @@ function history(order) {
   return h("ol", { class: "timeline", testid: "order-history" },
     entries.map((e) => h("li", { testid: "order-history-entry", dataset: { status: e.status } },
       h("strong", {}, statusLabel(e.status)),
-      h("time", { datetime: e.at }, formatDateTime(e.at)))));
+      dateTime(e.at))));
 }
 
 function tracking(order) {
@@ -106,7 +106,7 @@ export async function render({ view, params, signal }) {
     );
     replace(progressHolder, progress(order.status));
     trackingHolder.replaceChildren(tracking(order));
-    updatedHolder.replaceChildren(formatDateTime(order.updatedAt || order.createdAt));
+    updatedHolder.replaceChildren(dateTime(order.updatedAt || order.createdAt));
     historyHolder.replaceChildren(history(order));
     const cancellable = CANCELLABLE_STATUSES.has(order.status);
     if (cancellable !== shownCancellable) {
@@ -127,7 +127,7 @@ export async function render({ view, params, signal }) {
   const isAdmin = getState().me && getState().me.isAdmin;
   view.replaceChildren(
     h("article", { testid: "order-detail", dataset: { orderId: order.orderId } },
-      pageHeader(`Order ${shortId(order.orderId)}`, `Placed ${formatDateTime(order.createdAt)}`,
+      pageHeader(`Order ${shortId(order.orderId)}`, ["Placed ", dateTime(order.createdAt)],
         h("a", { class: "btn btn-secondary", href: isAdmin && order.userId !== (getState().me || {}).userId ? "#/admin/orders" : "#/orders" }, "All orders")),
       live,
       h("div", { class: "grid-2" },
@@ -137,7 +137,8 @@ export async function render({ view, params, signal }) {
             statusHolder,
             progressHolder,
             h("dl", { class: "details" },
-              h("dt", {}, "Order number"), h("dd", { class: "mono", testid: "order-id" }, order.orderId),
+              h("dt", {}, "Order number"), h("dd", { testid: "order-number" }, h("strong", {}, shortId(order.orderId))),
+              h("dt", {}, "Full order id"), h("dd", { class: "mono id-full", testid: "order-id" }, order.orderId),
               h("dt", {}, "Tracking number"), trackingHolder,
               h("dt", {}, "Last update"), updatedHolder),
             actionsHolder),

@@ -4,7 +4,7 @@ import { formatDate } from "../format.js";
 import * as api from "../api.js";
 import { setMe } from "../me-state.js";
 import { notify, notifyError } from "../messages.js";
-import { addressFields } from "./checkout.js";
+import { addressFields } from "../address.js";
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 

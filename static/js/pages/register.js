@@ -1,10 +1,9 @@
 // Register: POST /auth/register, then log in at once (confirmed) or ask for the e-mailed code.
 import { h, field, busy, pageHeader } from "../dom.js";
 import * as session from "../session.js";
-import { navigate, withQuery } from "../router.js";
+import { navigate, withQuery, safeNext } from "../router.js";
 import { notify, notifyError, flash } from "../messages.js";
-import { confirmForm } from "./confirm.js";
-import { safeNext } from "./login.js";
+import { confirmForm } from "../confirm-form.js";
 
 export async function render({ view, query }) {
   const next = safeNext(query.next);
