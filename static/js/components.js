@@ -53,6 +53,16 @@ export function productImage(product, { eager = false } = {}) {
   return box;
 }
 
+/**
+ * A full id ("ord_9a16…") that may wrap only after its type prefix, never inside the token itself:
+ * 320 px screens have room for the 32 characters after "ord_" but not for all 36.
+ */
+export function idText(id) {
+  const s = String(id ?? "");
+  const cut = s.indexOf("_") + 1;
+  return cut > 0 ? [s.slice(0, cut), h("wbr"), s.slice(cut)] : [s];
+}
+
 /** A date and time as a <time> that never wraps inside itself ("Dec 2, 2026, 6:02 AM"). */
 export function dateTime(iso, { className = "" } = {}) {
   return h("time", { datetime: iso, class: `nowrap ${className}`.trim() }, formatDateTime(iso));

@@ -140,6 +140,22 @@ def fresh_screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
+# The page's width, the window's, and the innermost element that reaches past the window's edge.
+_WIDEST = """() => {
+    const width = document.documentElement.clientWidth;
+    const past = [...document.querySelectorAll("body *")].filter(
+        (el) => el.getBoundingClientRect().right > width + 0.5);
+    const inner = past.filter((el) => !past.some((other) => other !== el && el.contains(other)));
+    const describe = (el) => {
+        const cls = (el.getAttribute("class") || "").split(" ")[0];
+        const testid = el.getAttribute("data-testid");
+        return el.tagName.toLowerCase() + (cls ? `.${cls}` : "") + (testid ? `[${testid}]` : "");
+    };
+    const culprit = inner.slice(0, 3).map(describe).join(", ");
+    return [document.documentElement.scrollWidth, width, culprit || "nothing visible"];
+}"""
+
+
 @dataclass
 class Session:
     """One browser context (one user) on the storefront."""
@@ -211,11 +227,11 @@ class Session:
 
     def no_sideways_scroll(self, name: str) -> None:
         """Content wider than the window means a sideways scroll: something does not wrap."""
-        wide, width = self.page.evaluate(
-            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-        )
+        wide, width, culprit = self.page.evaluate(_WIDEST)
         if wide > width:
-            self.watch.problems.append(f"{name}: the page is {wide}px wide at {width}px")
+            self.watch.problems.append(
+                f"{name}: the page is {wide}px wide at {width}px ({culprit})"
+            )
 
     def check(self, view: str) -> None:
         """axe-core's WCAG 2.2 AA rules on the page as it is, light and dark (a11y.py)."""

@@ -4,7 +4,7 @@ import { h, field, busy, pageHeader, loading, confirmButton } from "../dom.js";
 import { formatMoney, parseMoneyInput, centsToInput } from "../format.js";
 import * as api from "../api.js";
 import { navigate } from "../router.js";
-import { productImage } from "../components.js";
+import { productImage, idText } from "../components.js";
 import { notify, notifyError, flash } from "../messages.js";
 import { normalizeCategory } from "../categories.js";
 
@@ -279,7 +279,7 @@ async function renderEdit(view, productId, signal) {
 
   view.replaceChildren(
     pageHeader(`Edit: ${product.name}`, null, h("a", { class: "btn btn-secondary", href: "#/admin/products" }, "All products")),
-    h("p", { class: "muted small" }, "Product id ", h("span", { class: "mono", testid: "admin-product-id" }, product.productId), " · price ", priceNote),
+    h("p", { class: "muted small" }, "Product id ", h("span", { class: "mono id-full", testid: "admin-product-id" }, idText(product.productId)), " · price ", priceNote),
     h("div", { class: "grid-2" }, form, h("div", { class: "stack" }, imageForm, stockForm, archive)),
   );
 }

@@ -21,7 +21,12 @@ function line(item, currency) {
     testid: "cart-item-quantity",
     value: item.quantity,
   });
-  const update = h("button", { type: "submit", class: "btn btn-secondary btn-small", testid: "cart-item-update" }, "Update");
+  const update = h("button", {
+    type: "submit",
+    class: "btn btn-secondary btn-small",
+    testid: "cart-item-update",
+    "aria-label": `Update ${item.name}`,
+  }, "Update");
   const remove = h("button", {
     type: "button",
     class: "btn btn-ghost btn-small",
@@ -31,7 +36,7 @@ function line(item, currency) {
   const form = h(
     "form",
     { class: "line-controls", "aria-label": `Quantity of ${item.name}` },
-    h("label", { for: qtyId, class: "small" }, "Quantity"),
+    h("label", { for: qtyId, class: "small" }, "Quantity", h("span", { class: "visually-hidden" }, ` of ${item.name}`)),
     qty,
     update,
     remove,

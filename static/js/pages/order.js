@@ -2,7 +2,7 @@
 import { h, replace, pageHeader, confirmButton, loading } from "../dom.js";
 import { formatMoney, statusLabel, shortId, FINAL_STATUSES, CANCELLABLE_STATUSES } from "../format.js";
 import * as api from "../api.js";
-import { statusBadge, dateTime } from "../components.js";
+import { statusBadge, dateTime, idText } from "../components.js";
 import { notify, notifyError } from "../messages.js";
 import { getState } from "../store.js";
 
@@ -138,7 +138,7 @@ export async function render({ view, params, signal }) {
             progressHolder,
             h("dl", { class: "details" },
               h("dt", {}, "Order number"), h("dd", { testid: "order-number" }, h("strong", {}, shortId(order.orderId))),
-              h("dt", {}, "Full order id"), h("dd", { class: "mono id-full", testid: "order-id" }, order.orderId),
+              h("dt", {}, "Full order id"), h("dd", { class: "mono id-full", testid: "order-id" }, idText(order.orderId)),
               h("dt", {}, "Tracking number"), trackingHolder,
               h("dt", {}, "Last update"), updatedHolder),
             actionsHolder),
