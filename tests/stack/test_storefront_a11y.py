@@ -228,6 +228,10 @@ def test_on_a_phone_the_primary_action_of_each_buying_step_is_in_the_first_scree
         user.page.keyboard.press("Escape")
         expect(toggle).to_have_attribute("aria-expanded", "false")
         expect(toggle).to_be_focused()
+        # Not a trap either: tabbing past the menu's last link leaves it, and it folds.
+        toggle.click()
+        tab_out_of(user, "#site-nav")
+        expect(toggle).to_have_attribute("aria-expanded", "false")
 
         user.testid("nav-cart").click()
         user.title("Your cart")
@@ -286,6 +290,17 @@ def tab_to(user: Session, testid: str, *, backwards: bool = False, limit: int = 
     raise AssertionError(f"{testid} was not reached in {limit} presses of {key}")
 
 
+def tab_out_of(user: Session, selector: str, limit: int = 20) -> None:
+    """Press Tab until the focus leaves `selector`: the keyboard is never trapped in it."""
+    for _ in range(limit):
+        user.page.keyboard.press("Tab")
+        if not user.page.evaluate(
+            "(s) => document.querySelector(s).contains(document.activeElement)", selector
+        ):
+            return
+    raise AssertionError(f"the focus stayed in {selector} for {limit} presses of Tab")
+
+
 def type_into(user: Session, testid: str, text: str) -> None:
     """Tab to a field and type into it, as a keyboard user does."""
     tab_to(user, testid)
@@ -311,6 +326,9 @@ def test_a_shopper_buys_with_the_keyboard_alone(browser: Any, stack: RunningStac
         user.page.keyboard.press("Enter")
         expect(user.testid("cart-count")).to_have_text("1")
         expect(user.testid("add-to-cart").first).to_be_focused()
+        # The change is spoken: the message region is a polite live region.
+        expect(user.testid("messages")).to_have_attribute("role", "status")
+        expect(user.testid("message").first).to_contain_text("to your cart")
 
         tab_to(user, "nav-cart", backwards=True)
         user.page.keyboard.press("Enter")
