@@ -364,6 +364,21 @@ def test_archived_never_match_and_facets_add_up_to_the_matches(
     assert sum(n for _category, n in results.categories) == results.total
 
 
+@settings(max_examples=60, deadline=None)
+@given(documents, documents, st.lists(st.sampled_from([f"p{n}" for n in range(41)]), max_size=5))
+def test_an_updated_index_is_the_index_of_the_updated_products(
+    docs: list[ProductDoc], changes: list[ProductDoc], removed: list[str]
+) -> None:
+    products = {d.product_id: d for d in docs if d.product_id not in removed}
+    products.update((d.product_id, d) for d in changes)
+
+    changed, fresh = updated(build(docs), changes, removed), build(products.values())
+
+    assert changed.docs == fresh.docs
+    assert changed.postings == fresh.postings
+    assert changed.name_lengths == fresh.name_lengths
+
+
 @settings(max_examples=40, deadline=None)
 @given(documents, queries)
 def test_pages_cover_every_match_exactly_once(docs: list[ProductDoc], query: Query) -> None:
