@@ -1,8 +1,7 @@
 // The cart as the whole app sees it (the header count, the product pages, the cart page).
 import * as api from "./api.js";
 import { getState, setState } from "./store.js";
-
-export const MAX_QUANTITY = 99;
+import { MAX_QUANTITY } from "./limits.js";
 
 export async function loadCart() {
   const cart = await api.getCart();

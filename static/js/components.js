@@ -2,7 +2,8 @@
 import { h } from "./dom.js";
 import { statusLabel, formatDateTime, formatMoney, shortId } from "./format.js";
 import { isLoggedIn } from "./session.js";
-import { addToCart, MAX_QUANTITY } from "./cart-state.js";
+import { addToCart } from "./cart-state.js";
+import { MAX_QUANTITY } from "./limits.js";
 import { notify, notifyError, flash } from "./messages.js";
 import { navigate, withQuery, currentPath } from "./router.js";
 

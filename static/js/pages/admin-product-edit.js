@@ -6,12 +6,11 @@ import * as api from "../api.js";
 import { navigate } from "../router.js";
 import { productImage, idText } from "../components.js";
 import { notify, notifyError, flash } from "../messages.js";
+import { MAX_PRICE_CENTS, MAX_STOCK } from "../limits.js";
 import { normalizeCategory } from "../categories.js";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK"];
-const MAX_PRICE = 100000000;
-const MAX_STOCK = 1000000;
 
 /** Upload a file for a product and make it the product's image. Returns the updated product. */
 async function uploadImage(productId, file) {
@@ -68,7 +67,7 @@ function readFields(f, currency) {
   const name = f.name.control.value.trim();
   if (!name) return { error: "Name is required.", control: f.name.control };
   const priceCents = parseMoneyInput(f.price.control.value.replace(",", "."), currency);
-  if (priceCents === null || priceCents < 0 || priceCents > MAX_PRICE) {
+  if (priceCents === null || priceCents < 0 || priceCents > MAX_PRICE_CENTS) {
     return { error: "Price must be an amount such as 12.34.", control: f.price.control };
   }
   const category = normalizeCategory(f.category.control.value);

@@ -1,7 +1,8 @@
 // The cart: GET /cart, PUT/DELETE /cart/items/{productId}, DELETE /cart.
 import { h, pageHeader, nextId, confirmButton, loading } from "../dom.js";
 import { formatMoney } from "../format.js";
-import { loadCart, setQuantity, removeLine, emptyCart, MAX_QUANTITY } from "../cart-state.js";
+import { loadCart, setQuantity, removeLine, emptyCart } from "../cart-state.js";
+import { MAX_QUANTITY } from "../limits.js";
 import { subscribe, getState } from "../store.js";
 import { notify, notifyError } from "../messages.js";
 

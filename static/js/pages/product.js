@@ -4,7 +4,7 @@ import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { withQuery } from "../router.js";
 import { productImage, addToCartButton, stockNote } from "../components.js";
-import { MAX_QUANTITY } from "../cart-state.js";
+import { MAX_QUANTITY } from "../limits.js";
 
 export async function render({ view, params, signal }) {
   view.append(h("h1", { tabindex: "-1", class: "visually-hidden" }, "Product"), h("p", { class: "loading" }, "Loading…"));
