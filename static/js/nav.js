@@ -131,6 +131,11 @@ export function initNav() {
     nav.addEventListener("focusout", (e) => {
       if (open && e.relatedTarget && !nav.contains(e.relatedTarget)) setOpen(false);
     });
+    // A tap anywhere else folds it too.
+    document.addEventListener("click", (e) => {
+      // The path is fixed when the click starts: the toggle re-rendered by this click is still in it.
+      if (open && !e.composedPath().includes(nav)) setOpen(false);
+    });
   }
   renderNav();
 }

@@ -232,6 +232,11 @@ def test_on_a_phone_the_primary_action_of_each_buying_step_is_in_the_first_scree
         toggle.click()
         tab_out_of(user, "#site-nav")
         expect(toggle).to_have_attribute("aria-expanded", "false")
+        # A tap beside the open menu (on the page's margin) folds it as well.
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        user.page.mouse.click(4, PHONE["height"] - 10)
+        expect(toggle).to_have_attribute("aria-expanded", "false")
 
         user.testid("nav-cart").click()
         user.title("Your cart")
