@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chalicelib.domain.promotions import Promotion, discount_cents
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.promotions import Promotion, discount_cents
 
 BASIS_POINTS = 10_000
 ANY_COUNTRY = "*"

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.promotions import (
     Promotion,
     PromotionProblem,
@@ -19,7 +20,6 @@ from chalicelib.domain.promotions import (
     normalize_code,
     promotion_problem,
 )
-from chalicelib.domain.errors import Conflict, InvalidInput
 
 # See tests/unit/test_totals.py: the root conftest may still start moto around every test.
 PURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -383,6 +383,34 @@ def test_a_us_style_exclusive_rate_is_added_on_top_and_split_over_lines_and_ship
     assert totals.shipping_tax_cents == 49
 
 
+def test_the_worked_example_of_docs_pricing():
+    ten_percent = Promotion("TEN", "percent", percent_off=10)
+
+    totals = price_order(
+        [3 * 833, 1_250, 999],
+        currency="USD",
+        country="US",
+        promotion=ten_percent,
+        zones=US,
+        tax_rate=TaxRate(825, inclusive=False),
+    )
+    first = PaidLine(3, 3 * 833, totals.lines[0].discount_cents, totals.lines[0].tax_cents)
+
+    assert (totals.subtotal_cents, totals.discount_cents, totals.shipping_cents) == (
+        4_748,
+        475,
+        595,
+    )
+    assert (totals.tax_cents, totals.total_cents, totals.shipping_tax_cents) == (402, 5_270, 49)
+    assert [(s.discount_cents, s.tax_cents) for s in totals.lines] == [
+        (250, 186),
+        (125, 93),
+        (100, 74),
+    ]
+    assert return_refund_cents(first, units=1, claimed_before=0) == 811
+    assert return_refund_cents(first, units=2, claimed_before=1) == 1_624
+
+
 def test_free_over_compares_with_the_subtotal_after_the_discount():
     five_off = Promotion("FIVE", "fixed", amount_off_cents=500, currency="USD")
 
