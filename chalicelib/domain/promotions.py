@@ -137,11 +137,13 @@ def problem_message(code: str, problem: PromotionProblem, promotion: Promotion |
 
 
 def promotion_error(
-    code: str, problem: PromotionProblem, promotion: Promotion | None
+    code: str, problem: PromotionProblem, promotion: Promotion | None, *, held_by_cart: bool = False
 ) -> PromotionRejected | PromotionUnavailable:
     """The domain error for a problem: PromotionUnavailable (409) or PromotionRejected (400)."""
     message = problem_message(code, problem, promotion)
-    if problem.is_conflict:
+    # A code the cart already holds that stopped applying is a 409 at checkout whatever the rule:
+    # the request is fine, the cart's state conflicts (API.md, Promotions, on GET /cart).
+    if problem.is_conflict or held_by_cart:
         return PromotionUnavailable(message, problem)
     return PromotionRejected(message, problem)
 
@@ -154,6 +156,7 @@ def ensure_applies(
     subtotal_cents: int,
     now: datetime,
     used_by_caller: bool = False,
+    held_by_cart: bool = False,
 ) -> Promotion:
     """The promotion when it applies; otherwise raises the error naming the rule it breaks."""
     problem = promotion_problem(
@@ -165,4 +168,5 @@ def ensure_applies(
     )
     if problem is None and promotion is not None:
         return promotion
-    raise promotion_error(code, problem or PromotionProblem.UNKNOWN, promotion)
+    problem = problem or PromotionProblem.UNKNOWN
+    raise promotion_error(code, problem, promotion, held_by_cart=held_by_cart)

@@ -125,6 +125,16 @@ def test_a_used_up_or_already_used_code_is_a_conflict():
         )
 
 
+def test_a_cart_whose_code_no_longer_applies_is_a_conflict_at_checkout():
+    ended = percent(ends_at=NOW - HOUR)
+
+    with pytest.raises(PromotionUnavailable, match="SPRING has ended") as caught:
+        ensure_applies(
+            "SPRING", ended, currency="USD", subtotal_cents=100, now=NOW, held_by_cart=True
+        )
+    assert caught.value.problem is PromotionProblem.ENDED
+
+
 def test_a_code_that_applies_is_returned():
     spring = percent()
 
