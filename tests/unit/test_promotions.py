@@ -22,7 +22,7 @@ from chalicelib.domain.promotions import (
 )
 
 # See tests/unit/test_totals.py: the root conftest may still start moto around every test.
-PURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+PURE = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
