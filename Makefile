@@ -5,10 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
-.PHONY: help dev test lint fmt bench fuzz lock package deploy destroy clean
+.PHONY: help dev dev-reset test lint fmt bench fuzz lock package deploy destroy clean
 
 help:
-	@echo "make dev      run the whole shop locally (API, async pipeline, storefront) on moto"
+	@echo "make dev      run the whole shop locally (API, async pipeline, storefront) on moto;"
+	@echo "              its data persists in .devstack/store; V=1 shows every log line"
+	@echo "make dev-reset  the same, from a clean store (demo data only)"
 	@echo "make test     lint, then run every test (unit, api, stack)"
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    run the benchmarks and rewrite BENCHMARKS.md"
@@ -44,9 +46,12 @@ lock:
 	  $(LOCK) --python-platform x86_64-manylinux_2_28 --no-annotate - -o requirements-uv.txt
 
 # Knobs (environment or make variables): API_PORT=8000 WEB_PORT=8080 MOTO_PORT=5001
-# LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD; see docs/local-stack.md.
+# LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD DEVSTACK_PERSIST=0 V=1; see docs/local-stack.md.
 dev: $(STAMP)
-	$(BIN)/python -m devstack
+	V=$(V) $(BIN)/python -m devstack
+
+dev-reset: $(STAMP)
+	V=$(V) DEVSTACK_RESET=1 $(BIN)/python -m devstack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -51,21 +51,31 @@ class SerializedDynamoDB:
 class LockedMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer whose DynamoDB requests are serialized; `serialize=False` turns it off."""
 
-    def __init__(self, ip_address: str = "127.0.0.1", port: int = 0, serialize: bool = True):
+    def __init__(
+        self,
+        ip_address: str = "127.0.0.1",
+        port: int = 0,
+        serialize: bool = True,
+        middleware: Callable[[WsgiApp], WsgiApp] | None = None,
+    ):
         super().__init__(ip_address=ip_address, port=port, verbose=False)
         self.serialize = serialize
-        self.startup_error: OSError | None = None
+        self.middleware = middleware
+        self.startup_error: BaseException | None = None
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the middleware around the app.
         app: WsgiApp = DomainDispatcherApplication(create_backend_app)
         if self.serialize:
             app = SerializedDynamoDB(app)
+        if self.middleware is not None:
+            app = self.middleware(app)
         try:
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )
-        except OSError as exc:  # the port is taken: let start() return and report it
+        except (OSError, SystemExit) as exc:
+            # The port is taken (werkzeug prints a hint and raises SystemExit): let start() return.
             self.startup_error = exc
             self._server_ready_event.set()
             return
@@ -96,13 +106,18 @@ def local_client(endpoint_url: str, service: str) -> Any:
     )
 
 
-def start_moto(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> LockedMotoServer:
+def start_moto(
+    port: int = 0,
+    host: str = "127.0.0.1",
+    quiet: bool = True,
+    middleware: Callable[[WsgiApp], WsgiApp] | None = None,
+) -> LockedMotoServer:
     """Start moto on `port` (0: any free port) and answer the running server."""
     moto_fixes.apply()
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = LockedMotoServer(ip_address=host, port=port)
+    server = LockedMotoServer(ip_address=host, port=port, middleware=middleware)
     server.start()
     if server.startup_error is not None:
-        raise OSError(f"moto cannot listen on {host}:{port}: {server.startup_error}")
+        raise OSError(f"moto cannot listen on {host}:{port} (MOTO_PORT): it is in use")
     return server

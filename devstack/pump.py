@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sqs-pollers", type=int, default=int(os.environ.get("PUMP_POLLERS", 2)))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    for noisy in ("botocore", "pynamodb"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if os.environ.get("DEVSTACK_VERBOSE", "0") != "1":
+        for noisy in ("botocore", "pynamodb"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     project_dir = args.project_dir.resolve()
     config = ChaliceConfig.load(project_dir, args.stage)
     os.environ.update(config.environment())  # as `chalice local` does for the stage

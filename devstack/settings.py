@@ -16,6 +16,11 @@ DEFAULT_API_PORT = 8000
 DEFAULT_WEB_PORT = 8080
 # Not moto's own 5000, which macOS gives to AirPlay.
 DEFAULT_MOTO_PORT = 5001
+PORT_KNOBS = (
+    ("MOTO_PORT", DEFAULT_MOTO_PORT),
+    ("API_PORT", DEFAULT_API_PORT),
+    ("WEB_PORT", DEFAULT_WEB_PORT),
+)
 
 
 def free_port(host: str = HOST) -> int:
@@ -43,12 +48,23 @@ class DevSettings:
     shopper: Account
     queue_visibility_timeout: int
     sqs_pollers: int
+    state_dir: Path
     state_file: Path
+    verbose: bool
+    persist: bool = True
+    reset: bool = False
+    ports_asked: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DevSettings:
         """The settings the environment asks for, with the documented defaults."""
         project_dir = Path(env.get("DEVSTACK_PROJECT_DIR", Path.cwd())).resolve()
+        state_dir = Path(env.get("DEVSTACK_DIR", project_dir / ".devstack")).resolve()
+        asked = tuple(
+            (name, int(env.get(name, default)))
+            for name, default in PORT_KNOBS
+            if int(env.get(name, default)) != 0
+        )
         return cls(
             project_dir=project_dir,
             api_port=_port(env, "API_PORT", DEFAULT_API_PORT),
@@ -68,7 +84,12 @@ class DevSettings:
             ),
             queue_visibility_timeout=int(env.get("QUEUE_VISIBILITY_TIMEOUT", 2)),
             sqs_pollers=int(env.get("PUMP_POLLERS", 2)),
-            state_file=Path(env.get("DEVSTACK_STATE_FILE", project_dir / ".devstack/stack.json")),
+            state_dir=state_dir,
+            state_file=Path(env.get("DEVSTACK_STATE_FILE", state_dir / "stack.json")),
+            verbose=env.get("V", env.get("DEVSTACK_VERBOSE", "0")) not in ("", "0"),
+            ports_asked=asked,
+            persist=env.get("DEVSTACK_PERSIST", "1") != "0",
+            reset=env.get("DEVSTACK_RESET", "0") not in ("", "0"),
         )
 
     @property
@@ -80,3 +101,8 @@ class DevSettings:
     def web_url(self) -> str:
         """The storefront's URL (also the API's CORS origin)."""
         return f"http://{HOST}:{self.web_port}"
+
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """The storefront's origins a browser may send: 127.0.0.1 and localhost, on its port."""
+        return (self.web_url, f"http://localhost:{self.web_port}")

@@ -97,10 +97,10 @@ def start_stack(state_dir: Path, **knobs: str) -> RunningStack:
         WEB_PORT=str(_free_port()),
         MOTO_PORT="0",
         DEVSTACK_PROJECT_DIR=str(ROOT),
-        DEVSTACK_STATE_FILE=str(state_dir / "stack.json"),
+        DEVSTACK_DIR=str(state_dir),  # stack.json and the store: a new, empty one per test
         PYTHONUNBUFFERED="1",
-        **knobs,
     )
+    env.update(knobs)
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack"],
