@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import openapi
+from chalicelib.web import openapi
 
 ROOT = Path(__file__).resolve().parents[2]
 # The contract lives beside the project's checkouts (../shared/API.md from the main checkout).
