@@ -31,6 +31,8 @@ SECTIONS = {
     "e2e": 240,
     "package": 240,
     "search": 240,
+    "soak": 900,
+    "persistence": 600,
 }
 LOGS = ROOT / "build" / "bench"
 

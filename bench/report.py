@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import search
+from bench import report_stack
 
 Result = dict[str, Any]
 
@@ -374,6 +375,8 @@ SECTIONS: dict[str, tuple[str, Callable[[Result], str]]] = {
     "e2e": ("5. Local stack", e2e),
     "package": ("6. Package", package),
     "search": ("7. Search", search.render),
+    "soak": ("8. Soak", report_stack.soak),
+    "persistence": ("9. Persistence", report_stack.persistence),
 }
 
 

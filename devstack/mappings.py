@@ -2,7 +2,10 @@
 
 SQS: receive up to the batch size, invoke, delete the whole batch on success; on an exception (or a
 run past the function's timeout) leave it, so it comes back after the visibility timeout and the
-queue's redrive policy moves it to the dead-letter queue after maxReceiveCount receives.
+queue's redrive policy moves it to the dead-letter queue after maxReceiveCount receives. With
+`retry_after`, a failed batch comes back after that many seconds instead (ChangeMessageVisibility):
+the queue keeps AWS's long visibility, so a slow handler is never raced by a second delivery, and a
+failure is still retried quickly.
 DynamoDB Streams: read each shard in order and retry a failed batch until it succeeds, blocking the
 shard behind it, as a mapping without MaximumRetryAttempts does.
 """
@@ -37,7 +40,7 @@ class Function:
     region: str
     account: str
 
-    def invoke(self, event: dict[str, Any], source: str) -> bool:
+    def invoke(self, event: dict[str, Any], source: str, note: str = "") -> bool:
         """Call the handler as Lambda would; log one line; answer whether it succeeded."""
         context = LambdaContext(self.name, self.timeout, self.memory, self.region, self.account)
         started = time.monotonic()
@@ -54,10 +57,11 @@ class Function:
         else:
             outcome = "ok"
         log.info(
-            "handler=%s source=%s count=%d outcome=%s ms=%.0f",
+            "handler=%s source=%s count=%d%s outcome=%s ms=%.0f",
             self.name,
             source,
             len(event["Records"]),
+            note,
             outcome,
             ms,
         )
@@ -98,13 +102,20 @@ class SqsMapping(Mapping):
     """An SQS event source mapping."""
 
     def __init__(
-        self, function: Function, sqs: Any, queue_url: str, queue_arn: str, batch_size: int
+        self,
+        function: Function,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        batch_size: int,
+        retry_after: int | None = None,
     ):
         super().__init__(function, f"sqs:{queue_arn.rsplit(':', 1)[-1]}")
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.batch_size = max(1, min(batch_size, 10))  # one ReceiveMessage answers 10 at most
+        self.retry_after = retry_after
 
     def poll(self) -> None:
         """Receive one batch, invoke, delete it if the handler succeeded."""
@@ -119,13 +130,21 @@ class SqsMapping(Mapping):
             return
         region = self.function.region
         event = {"Records": [sqs_record(m, self.queue_arn, region) for m in messages]}
-        if self.function.invoke(event, self.source):
-            entries = [
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-            ]
+        entries: list[dict[str, Any]] = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+        ]
+        again = sum(
+            int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)) > 1 for m in messages
+        )
+        note = f" redelivered={again}" if again else ""
+        if self.function.invoke(event, self.source, note):
             failed = self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
             for entry in failed.get("Failed", []):
                 log.warning("source=%s delete failed: %s", self.source, entry)
+        elif self.retry_after is not None:
+            for entry in entries:
+                entry["VisibilityTimeout"] = self.retry_after
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
 
 
 class StreamMapping(Mapping):

@@ -56,8 +56,17 @@ def exit_with_parent() -> None:
 class Child:
     """A child process whose output is forwarded with a `[name]` prefix; it can be restarted."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path, ready: str = ""):
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        ready: str = "",
+        before_start: Callable[[], None] | None = None,
+    ):
         self.name = name
+        self.before_start = before_start
         self.argv, self.env, self.cwd = argv, env, cwd
         self._marker = ready
         self.restarts = 0
@@ -67,6 +76,8 @@ class Child:
 
     def start(self) -> None:
         """Start (or start again) the process."""
+        if self.before_start is not None:
+            self.before_start()
         self.ready = threading.Event()
         self.started = time.monotonic()
         self.due = None

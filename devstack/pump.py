@@ -54,6 +54,7 @@ class Pump:
         endpoint_url: str | None = None,
         region: str = "us-east-1",
         sqs_pollers: int = 1,
+        retry_after: int | None = None,
     ):
         session = boto3.session.Session(region_name=region)
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
@@ -66,6 +67,7 @@ class Pump:
         self.config = config
         self.region = region
         self.sqs_pollers = sqs_pollers
+        self.retry_after = retry_after
         self.mappings: list[Mapping] = []
 
     def _function(self, name: str) -> Function:
@@ -84,7 +86,14 @@ class Pump:
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         function = self._function(source.name)
         return [
-            SqsMapping(function, self.sqs, url, arn["Attributes"]["QueueArn"], source.batch_size)
+            SqsMapping(
+                function,
+                self.sqs,
+                url,
+                arn["Attributes"]["QueueArn"],
+                source.batch_size,
+                self.retry_after,
+            )
             for _ in range(self.sqs_pollers)
         ]
 
@@ -132,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project-dir", type=Path, default=Path.cwd())
     parser.add_argument("--stage", default="local")
     parser.add_argument("--sqs-pollers", type=int, default=int(os.environ.get("PUMP_POLLERS", 2)))
+    parser.add_argument(
+        "--retry-after",
+        type=int,
+        default=None,
+        help="seconds before a failed SQS batch comes back (default: the queue's visibility)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     if os.environ.get("DEVSTACK_VERBOSE", "0") != "1":
@@ -146,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
         region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         sqs_pollers=args.sqs_pollers,
+        retry_after=args.retry_after,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -47,6 +47,7 @@ class DevSettings:
     admin: Account
     shopper: Account
     queue_visibility_timeout: int
+    retry_after: int
     sqs_pollers: int
     state_dir: Path
     state_file: Path
@@ -82,7 +83,8 @@ class DevSettings:
                 name="Sam Shopper",
                 address=DEMO_ADDRESS,
             ),
-            queue_visibility_timeout=int(env.get("QUEUE_VISIBILITY_TIMEOUT", 2)),
+            queue_visibility_timeout=int(env.get("QUEUE_VISIBILITY_TIMEOUT", 60)),
+            retry_after=int(env.get("PUMP_RETRY_SECONDS", 2)),
             sqs_pollers=int(env.get("PUMP_POLLERS", 2)),
             state_dir=state_dir,
             state_file=Path(env.get("DEVSTACK_STATE_FILE", state_dir / "stack.json")),

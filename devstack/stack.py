@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import boto3
 
-from devstack import moto_fixes
+from devstack import moto_fixes, moto_memory
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer, start_moto
 from devstack.ports import PortBusy, check_ports
@@ -115,6 +115,7 @@ class LocalStack:
         self._take_directory()
         check_ports(HOST, s.ports_asked)
         self.gate.unlink(missing_ok=True)
+        moto_memory.apply()  # before moto_fixes (in _load_store and start_moto)
         snapshot = self._load_store()
         t = self._phase("load", t)
         port = s.moto_port or (snapshot.meta["moto_port"] if snapshot else 0)
@@ -282,8 +283,11 @@ class LocalStack:
         api_argv += ["--port", str(s.api_port), "--no-autoreload"]
         pump_argv = [sys.executable, "-m", "devstack.pump", "--project-dir", str(s.project_dir)]
         pump_argv += ["--stage", STAGE, "--sqs-pollers", str(s.sqs_pollers)]
+        pump_argv += ["--retry-after", str(s.retry_after)]
         env = dict(os.environ)  # this process's, now pointed at moto
-        pump = Child("pump", pump_argv, env, s.project_dir, ready=READY)
+        pump = Child(
+            "pump", pump_argv, env, s.project_dir, ready=READY, before_start=self._release_in_flight
+        )
         api = Child("api", api_argv, env, s.project_dir, ready=API_READY)
         self.children += [pump, api]
         stop = self.stop_requested
@@ -303,6 +307,26 @@ class LocalStack:
             self.store.save(self.meta)
         except Exception as exc:
             print(f"devstack: the store could not be written on the way out: {exc}", flush=True)
+
+    def _release_in_flight(self) -> None:
+        """Make the messages a previous pump held (it died, or the stack did) visible again.
+
+        The queues keep AWS's 60 s visibility, so they would come back by themselves, a minute
+        later; the pump is their only consumer, so whatever is in flight when it starts is ours.
+        """
+        from moto.sqs.models import sqs_backends
+
+        released = 0
+        for _, _, backend in sqs_backends.iter_backends():
+            for queue in list(backend.queues.values()):  # type: ignore[attr-defined]
+                for message in list(queue._messages):
+                    if not message.visible:
+                        message.change_visibility(0)
+                        released += 1
+        if released and self.snapshotter is not None:
+            self.snapshotter.changes += 1
+        if released:
+            print(f"devstack: {released} message(s) in flight handed to the new pump", flush=True)
 
     def ready_info(self) -> dict[str, Any]:
         """URLs, demo credentials, child pids and startup timings, as tests and tools read them."""
@@ -361,6 +385,8 @@ class LocalStack:
             self.moto.stop()
             if self.snapshotter is not None and self.meta:
                 self._final_snapshot(self.snapshotter)
+                if self.snapshotter.summary():
+                    print(self.snapshotter.summary(), flush=True)
         if self._lock is None:
             return  # another stack owns the directory: nothing in it is ours
         if self._wrote_state:
