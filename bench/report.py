@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench import search
-from bench import report_stack
+from bench import report_stack, search
 
 Result = dict[str, Any]
 
