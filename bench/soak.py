@@ -33,8 +33,7 @@ SOAK_SECONDS = 90.0
 DRAIN_TIMEOUT = 300.0
 ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
 PASSWORD = "Soak-Passw0rd!"
-REDELIVERED = re.compile(r"redelivered=(\d+)")
-DELIVERED = re.compile(r"source=sqs:\S+ count=(\d+)")
+DELIVERY = re.compile(r"source=sqs:\S+ count=(\d+)(?: redelivered=(\d+))? outcome=(\S+)")
 
 
 @dataclass
@@ -159,10 +158,14 @@ def drain(api: str, admin_token: str, orders: list[str], timeout: float) -> floa
     return None if pending else round(time.monotonic() - started, 1)
 
 
-def deliveries(log: str) -> tuple[int, int]:
-    """(messages handled, of which delivered again) from the pump's lines in `log`."""
-    handled = sum(int(n) for n in DELIVERED.findall(log))
-    return handled, sum(int(n) for n in REDELIVERED.findall(log))
+def deliveries(log: str) -> tuple[int, int, int]:
+    """(messages handled, of which delivered again, in batches whose handler failed) in `log`."""
+    handled = again = failed = 0
+    for count, redelivered, outcome in DELIVERY.findall(log):
+        handled += int(count)
+        again += int(redelivered or 0)
+        failed += int(count) if outcome != "ok" else 0
+    return handled, again, failed
 
 
 def memory(pids: dict[str, int]) -> dict[str, float]:
@@ -178,7 +181,7 @@ def round_of(
     load = soak(stack.api_url, tokens, products, seconds)
     drained = drain(stack.api_url, admin_token, load.placed, DRAIN_TIMEOUT)
     time.sleep(1.0)  # the last deliveries' log lines
-    handled, again = deliveries(stack.log()[log_from:])
+    handled, again, failed = deliveries(stack.log()[log_from:])
     return {
         "seconds": seconds,
         "threads": len(tokens),
@@ -190,6 +193,7 @@ def round_of(
         "drain_seconds": drained,
         "messages_handled": handled,
         "redelivered": again,
+        "failed_deliveries": failed,
     }
 
 

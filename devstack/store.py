@@ -80,7 +80,11 @@ class Snapshot:
 
 
 class _Pickler(pickle.Pickler):
-    """A pickler for moto's backends: locks become new locks, RSA keys travel as PEM."""
+    """A pickler for moto's backends: locks become new locks, RSA keys travel as PEM.
+
+    A thread (a Step Functions execution's worker) does not run on after a restart: it is stored
+    as None, and the execution it ran keeps its status and history for a resume to start from.
+    """
 
     def reducer_override(self, obj: Any) -> Any:
         kind = type(obj)
@@ -90,6 +94,8 @@ class _Pickler(pickle.Pickler):
             return threading.Condition, ()
         if isinstance(obj, threading.Event):
             return threading.Event, ()
+        if isinstance(obj, threading.Thread):
+            return _no_thread, ()
         return _key_reduction(obj)
 
 
@@ -114,6 +120,10 @@ def _key_reduction(obj: Any) -> Any:
         )
         return _public_key, (pem,)
     return NotImplemented
+
+
+def _no_thread() -> None:
+    return None
 
 
 def _private_key(pem: bytes) -> Any:

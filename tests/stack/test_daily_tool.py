@@ -6,6 +6,7 @@ an empty store in a temporary directory.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -357,7 +358,11 @@ def test_sigterm_at_any_moment_stops_cleanly_every_time(tmp_path: Path) -> None:
             text=True,
             start_new_session=True,
         )
-        time.sleep(0.1 + round_ * 0.15)  # 0.1 s to 3 s: imports, restore, children, running
+        # From the moment the devstack catches SIGTERM (before that the interpreter is still
+        # starting and the default action applies), 0 s to 2.85 s: imports, restore, children,
+        # a running stack.
+        _wait_for("SIGTERM caught", functools.partial(_catches_sigterm, stack.pid), 30)
+        time.sleep(round_ * 0.15)
         os.killpg(stack.pid, signal.SIGTERM)
         output, _ = stack.communicate(timeout=30)
         left = _wait_for_none(f"DEVSTACK_DIR={tmp_path}")
@@ -367,6 +372,16 @@ def test_sigterm_at_any_moment_stops_cleanly_every_time(tmp_path: Path) -> None:
     last = start_stack(tmp_path)
     stop_stack(last.process)
     assert '"restored": true' in last.log()  # and the store survived every round
+
+
+def _catches_sigterm(pid: int) -> bool:
+    """Whether the process has a handler for SIGTERM (its SigCgt mask in /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True  # gone: the round will say why
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signal.SIGTERM - 1) & 1)
 
 
 def _wait_for_none(marker: str, within: float = 5.0) -> list[int]:

@@ -40,7 +40,9 @@ def test_every_order_of_the_soak_is_fulfilled(soaked: dict[str, Any]) -> None:
 
 def test_no_message_is_delivered_twice_without_a_failure(soaked: dict[str, Any]) -> None:
     assert soaked["messages_handled"] >= soaked["orders"]
-    assert soaked["redelivered"] == 0
+    # A handler that fails (or runs past its Lambda timeout on a loaded machine) gets its batch
+    # again, as on AWS: only those may come twice.
+    assert soaked["redelivered"] <= soaked["failed_deliveries"], soaked
 
 
 def test_the_emulator_keeps_little_per_order(soaked: dict[str, Any]) -> None:
