@@ -1,6 +1,6 @@
 """Section 2: the DynamoDB calls each route and each event handler makes, counted, and no Scan.
 
-Counted at the seam of tests/aws_calls.py: botocore's `BaseClient._make_api_call`, which every
+Counted at the seam of harness/aws_calls.py: botocore's `BaseClient._make_api_call`, which every
 client goes through (boto3's, PynamoDB's, and the ones a request creates on the fly), so nothing
 escapes the count. Each operation runs once, on the success path, against the in-process shop.
 """
@@ -60,7 +60,7 @@ class Counting:
 
     def measure(self, operation: str, action: Callable[[], Any]) -> Any:
         """Run `action`, recording the AWS calls it made under `operation`."""
-        from tests.aws_calls import count_aws_calls
+        from harness.aws_calls import count_aws_calls
 
         with count_aws_calls() as log:
             result = action()
@@ -204,7 +204,7 @@ def _handlers(shop: Shop, count: Counting, shopper: User) -> None:
     """One tok_visa order through the pipeline, one record or message per invocation."""
     import os
 
-    from tests.pipeline import Pipeline
+    from harness.pipeline import Pipeline
 
     product = {"name": "Lamp", "priceCents": 900, "category": "home", "stock": 10}
     urls = {
@@ -245,7 +245,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
     for row in rows:
         totals.update(row["dynamodb"])
     return {
-        "seam": "botocore.client.BaseClient._make_api_call (tests/aws_calls.py)",
+        "seam": "botocore.client.BaseClient._make_api_call (harness/aws_calls.py)",
         "rows": rows,
         "scans": scans,
         "all_targets_met": all(row["met"] is not False for row in rows),

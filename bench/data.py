@@ -96,7 +96,7 @@ def order_item(i: int, user_id: str, *, status: str = "CONFIRMED") -> dict[str, 
         updated_at=_iso(moment),
         sort_key=_sort_key(moment, order_id),
     )
-    return order.serialize()  # type: ignore[no-any-return]
+    return order.serialize()
 
 
 def _batches(items: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -1,6 +1,6 @@
 """Section 5: the real local stack, 8 shoppers checking out at once, and the wait for FULFILLED.
 
-`python -m devstack` is started on free ports (tests/stack/conftest.py's start_stack), 8 shoppers
+`python -m devstack` is started on free ports (harness/stack.py's start_stack), 8 shoppers
 register and log in, and 8 threads place tok_visa orders for a fixed time. One poller thread, as
 the stack's admin, reads the listing `GET /admin/orders?status=FULFILLED` about every 150 ms, in
 pages of 20 (PAGE), following nextCursor only down to the oldest order still on its way (the
@@ -274,7 +274,7 @@ def _report(run: Run, clients: int, seconds: float, startup: float) -> dict[str,
 
 def run(smoke: bool = False) -> dict[str, Any]:
     """Start the stack, load it, measure, stop it."""
-    from tests.stack.conftest import start_stack, stop_stack
+    from harness.stack import start_stack, stop_stack
 
     # The smoke run only proves the code works: 2 shoppers for a second, one order when idle.
     clients, seconds, drain, idle_orders = (2, 1.0, 30.0, 1) if smoke else (CLIENTS, 25.0, 60.0, 8)

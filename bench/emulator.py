@@ -35,7 +35,7 @@ class Emulator:
             finally:
                 self.ms += (time.perf_counter() - started) * 1000
 
-        BotocoreStubber.__call__ = timed_call  # type: ignore[method-assign]
+        BotocoreStubber.__call__ = timed_call  # type: ignore[method-assign,assignment]
         try:
             yield self
         finally:

@@ -128,7 +128,7 @@ def _stack_file(state: Path) -> dict[str, Any]:
 def run(smoke: bool = False) -> dict[str, Any]:
     """Start, restart and load stacks; measure start-up, snapshots and checkouts."""
     from devstack.settings import free_port
-    from tests.stack.conftest import start_stack, stop_stack
+    from harness.stack import start_stack, stop_stack
 
     copies, checkouts = (200, 5) if smoke else (STORED_ORDERS, CHECKOUTS)
     result: dict[str, Any] = {"stored_orders": copies, "checkouts": checkouts}

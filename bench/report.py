@@ -302,7 +302,7 @@ def e2e(r: Result) -> str:
     return "\n\n".join(
         [
             "## 5. The local stack, end to end",
-            f"`python -m devstack` on free ports (tests/stack/conftest.py's `start_stack`); "
+            f"`python -m devstack` on free ports (harness/stack.py's `start_stack`); "
             f"{r['clients']} shoppers registered and logged in through the API, then "
             f"{r['clients']} threads placed one-line tok_visa orders (products with a million in "
             "stock, a fresh Idempotency-Key each) while one poller, as the stack's admin, read "
@@ -646,7 +646,7 @@ small client-side median more than it would with many samples."""
 
 # Section 5 in the last run before its poller was fixed (BENCHMARKS.md at 1e29e082): it read
 # GET /orders/{id} of every pending order, one by one, each round.
-E2E_BEFORE = {
+E2E_BEFORE: dict[str, Any] = {
     "report": "1e29e082",
     "orders": 232,
     "round_p50": 7456.1,

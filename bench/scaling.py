@@ -28,7 +28,7 @@ def _measure(
 ) -> dict[str, Any]:
     """Ours and raw side by side at the current size, and the Limit our Query sent."""
     settle_heap()
-    from tests.aws_calls import count_aws_calls
+    from harness.aws_calls import count_aws_calls
 
     with count_aws_calls() as calls:
         ours()

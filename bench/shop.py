@@ -163,8 +163,8 @@ def token_checks_skipped() -> Iterator[None]:
             seen[token] = real(token)
         return seen[token]
 
-    local_auth.verify_id_token = once  # type: ignore[assignment]
+    local_auth.verify_id_token = once
     try:
         yield
     finally:
-        local_auth.verify_id_token = real  # type: ignore[assignment]
+        local_auth.verify_id_token = real

@@ -204,7 +204,7 @@ def per_order(before: dict[str, float], after: dict[str, float], orders: int) ->
 
 def run(smoke: bool = False) -> dict[str, Any]:
     """Start a stack, warm it up, soak it twice, measure."""
-    from tests.stack.conftest import start_stack, stop_stack
+    from harness.stack import start_stack, stop_stack
 
     seconds = 3.0 if smoke else float(os.environ.get("BENCH_SOAK_SECONDS", SOAK_SECONDS))
     with tempfile.TemporaryDirectory() as state:

@@ -252,7 +252,7 @@ def pipeline(api: Api, chalice_app: Any) -> Any:
     from chalice.test import Client
 
     from chalicelib.config import settings
-    from tests.pipeline import Pipeline
+    from harness.pipeline import Pipeline
 
     urls = {
         name: os.environ[f"{name.upper()}_QUEUE_URL"]

@@ -1,4 +1,4 @@
-"""Make AWS calls fail, at the same botocore seam `aws_calls.py` counts them at.
+"""Make AWS calls fail, at the same botocore seam `harness/aws_calls.py` counts them at.
 
 Each fault replaces `BaseClient._make_api_call` for one operation while the block runs: PynamoDB's
 own calls and every boto3 client go through it, so the code under test runs unchanged.

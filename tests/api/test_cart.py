@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.aws_calls import count_aws_calls
+from harness.aws_calls import count_aws_calls
 
 
 def test_a_new_shopper_has_an_empty_cart(api, shopper):

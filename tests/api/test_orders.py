@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.services import idempotency
-from tests.aws_calls import count_aws_calls
+from harness.aws_calls import count_aws_calls
 from tests.conftest import ADDRESS
 
 

@@ -22,8 +22,8 @@ from typing import Any, NoReturn
 
 import pytest
 
+from harness.stack import ROOT, RunningStack
 from tests.stack.a11y import axe_problems
-from tests.stack.conftest import ROOT, RunningStack
 
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / ".artifacts"))
 SCREENSHOTS = ARTIFACTS / "screenshots"

@@ -24,8 +24,8 @@ import pytest
 import requests
 
 from devstack.settings import free_port
+from harness.stack import ROOT, RunningStack, start_stack, stop_stack
 from tests.conftest import ADDRESS
-from tests.stack.conftest import ROOT, RunningStack, start_stack, stop_stack
 
 pytestmark = pytest.mark.stack
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.stack.conftest import Credentials, RunningStack, start_stack, stop_stack
+from harness.stack import Credentials, RunningStack, start_stack, stop_stack
 
 pytestmark = pytest.mark.stack
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 
+from harness.stack import ROOT, RunningStack, start_stack, stop_stack
 from tests.conftest import ADDRESS
-from tests.stack.conftest import ROOT, RunningStack, start_stack, stop_stack
 
 pytestmark = pytest.mark.stack
 
@@ -161,7 +161,7 @@ def test_a_stack_whose_starter_is_killed_stops_too(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import json, time; from pathlib import Path;"
-            "from tests.stack.conftest import start_stack;"
+            "from harness.stack import start_stack;"
             f"stack = start_stack(Path({str(tmp_path)!r}));"
             "print(json.dumps(stack.pids), flush=True); time.sleep(600)",
         ],

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack.conftest import ROOT
+from harness.stack import ROOT
 
 PROBE = textwrap.dedent(
     """

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
+from harness.stack import RunningStack
 from tests.conftest import ADDRESS
-from tests.stack.conftest import RunningStack
 
 pytestmark = pytest.mark.stack
 PASSWORD = "Stack-Passw0rd!"

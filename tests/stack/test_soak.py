@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bench.soak import THREADS, arrange, memory, round_of
-from tests.stack.conftest import RunningStack
+from harness.stack import RunningStack
 
 pytestmark = pytest.mark.stack
 

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import requests
 
+from harness.stack import RunningStack
 from tests.stack.browser import FULFILLED_MS, PASSWORD, PHONE, Session, session
-from tests.stack.conftest import RunningStack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

@@ -26,9 +26,9 @@ from typing import Any
 import pytest
 import requests
 
+from harness.stack import RunningStack
 from tests.conftest import ADDRESS
 from tests.stack.browser import FULFILLED_MS, PASSWORD, session
-from tests.stack.conftest import RunningStack
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

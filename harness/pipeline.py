@@ -72,7 +72,8 @@ class Pipeline:
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return answer.get("Messages", [])
+        messages: list[dict[str, Any]] = answer.get("Messages", [])
+        return messages
 
     def deliver(self, queue: str, messages: list[dict[str, Any]]) -> bool:
         """Invoke the queue's handler with these messages; delete them all if it succeeds."""
@@ -121,4 +122,5 @@ class Pipeline:
         answer = boto3.client("sqs").receive_message(
             QueueUrl=self.queue_urls[f"{queue}-dlq"], MaxNumberOfMessages=10
         )
-        return answer.get("Messages", [])
+        messages: list[dict[str, Any]] = answer.get("Messages", [])
+        return messages

@@ -34,8 +34,8 @@ def count_aws_calls() -> Iterator[CallLog]:
         log.sent.append((service, operation_name, api_params))
         return original(self, operation_name, api_params)
 
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = counting
     try:
         yield log
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
