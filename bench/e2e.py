@@ -194,8 +194,10 @@ def _poller(api: str, admin_token: str, run: Run, stop: threading.Event, deadlin
 
 
 def _drive(
-    api: str, admin_token: str, products: list[str], tokens: list[str], seconds: float, drain: float
+    api: str, admin_token: str, products: list[str], tokens: list[str], window: tuple[float, float]
 ) -> Run:
+    """Shoppers order for `window`'s seconds while the poller watches, then until its drain."""
+    seconds, drain = window
     run = Run(started=time.monotonic())
     stop = threading.Event()
     until = run.started + seconds
@@ -287,7 +289,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
             pids = {"moto (devstack)": stack.pids["devstack"], **stack.pids}
             pids.pop("devstack")
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            load = _drive(stack.api_url, admin_token, products, tokens, seconds, drain)
+            load = _drive(stack.api_url, admin_token, products, tokens, (seconds, drain))
             cpu = {name: round(cpu_seconds(pid) - before[name], 1) for name, pid in pids.items()}
             idle = one_at_a_time(stack.api_url, products[0], tokens[0], idle_orders)
         finally:

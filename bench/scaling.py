@@ -40,9 +40,10 @@ def _measure(
 
 
 def _compare(
-    name: str, sizes: tuple[int, int], limit: int, small: Any, large: Any, load_s: float
+    name: str, sizes: tuple[int, int], limit: int, measured: tuple[Any, Any], load_s: float
 ) -> Any:
-    """Growth from the small to the large size, end to end and client side."""
+    """Growth from the small to the large size (`measured` at each), end to end and client side."""
+    small, large = measured
 
     def growth(side: str, statistic: str = "p50") -> float:
         return stats.ratio(large[side][statistic], small[side][statistic])
@@ -92,7 +93,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
             data.products(raw.dynamodb, raw.products, products[0], products[1])
             load = time.perf_counter() - started
             large = _measure(moto, page, raw.list_page, seconds, most)
-            results.append(_compare("GET /products (page 1)", products, 20, small, large, load))
+            results.append(_compare("GET /products (page 1)", products, 20, (small, large), load))
 
             started = time.perf_counter()
             data.orders(raw.dynamodb, raw.orders, shopper.user_id, 0, orders[0])
@@ -105,7 +106,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
                 moto, mine, lambda: raw.my_orders(shopper.user_id, ORDERS_PAGE), seconds, most
             )
             results.append(
-                _compare("GET /orders (my orders)", orders, ORDERS_PAGE, small, large, load)
+                _compare("GET /orders (my orders)", orders, ORDERS_PAGE, (small, large), load)
             )
     return {"cases": results, "target": TARGET}
 

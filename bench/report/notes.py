@@ -91,6 +91,7 @@ function's own zip drops to well under 1 MB), not dropping the pin."""
 
 
 def import_gap(r: Result) -> str:
+    """The cold start's gap to the baseline: import and first request, and our modules' share."""
     shop, base = (r["variants"][v] for v in ("shop", "boto3 GetItem"))
     own = {p["package"]: p["ms"] for p in r["import_profile"]["self_by_package"]}
     return (
@@ -103,6 +104,7 @@ def import_gap(r: Result) -> str:
 
 
 def latency_verdict(r: Result) -> str:
+    """Section 3's verdict: met on every route, or which missed and why, from this run's numbers."""
     missed = [row for row in r["rows"] if not row["met"]]
     head = f"**Target: ours at most {r['target']}x raw (p50, end to end) — "
     if not missed:
