@@ -70,11 +70,13 @@ test: lint
 
 # Deploy to AWS (docs/deploy.md): needs AWS credentials and AWS_DEFAULT_REGION; runs on the venv's
 # python3.11, which is also the Lambda runtime. DEPLOY_ARGS="--parameter AlarmTopicArn=arn:..."
+# prod refuses the simulated payment provider unless ALLOW_SIMULATED_PAYMENTS=yes says so on purpose.
+SIMULATED_FLAG := $(if $(ALLOW_SIMULATED_PAYMENTS),--allow-simulated-payments)
 package: $(STAMP)
-	$(BIN)/python -m deploy package --stage $(STAGE) $(DEPLOY_ARGS)
+	$(BIN)/python -m deploy package --stage $(STAGE) $(SIMULATED_FLAG) $(DEPLOY_ARGS)
 
 deploy: $(STAMP)
-	$(BIN)/python -m deploy deploy --stage $(STAGE) $(DEPLOY_ARGS)
+	$(BIN)/python -m deploy deploy --stage $(STAGE) $(SIMULATED_FLAG) $(DEPLOY_ARGS)
 
 destroy: $(STAMP)
 	$(BIN)/python -m deploy destroy --stage $(STAGE) --confirm "$(CONFIRM)" $(DEPLOY_ARGS)

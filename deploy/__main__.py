@@ -1,13 +1,14 @@
-"""`python -m deploy deploy|destroy|package --stage dev`: what the make targets run."""
+"""`python -m deploy deploy|destroy|package|backup|restore --stage dev`: the deploy tools."""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
 
-from deploy import DeployError, commands, package, runtime
+from deploy import DeployError, commands, package, restore, runtime
 from deploy.aws import Aws
 
 
@@ -20,11 +21,24 @@ def _parameters(items: list[str]) -> dict[str, str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
-    parser.add_argument("command", choices=["deploy", "destroy", "package"])
+    parser.add_argument("command", choices=["deploy", "destroy", "package", "backup", "restore"])
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--out", default="build/package", help="package: where sam.json goes")
     parser.add_argument("--build-root", help="where build directories go (default: build/)")
     parser.add_argument("--confirm", default="", help="destroy prod: must be the stage's name")
+    parser.add_argument(
+        "--allow-simulated-payments",
+        action="store_true",
+        help="prod: deploy with the simulated payment provider on purpose (it captures no money)",
+    )
+    parser.add_argument("--table", help="backup, restore: the table's name, e.g. orders")
+    parser.add_argument("--backup-arn", help="restore: from this backup (else point in time)")
+    parser.add_argument("--at", help="restore: the UTC moment, e.g. 2026-12-01T10:00:00Z")
+    parser.add_argument(
+        "--copy-back",
+        action="store_true",
+        help="restore: put the items the live table lost back into it",
+    )
     parser.add_argument(
         "--parameter",
         action="append",
@@ -43,21 +57,53 @@ def run(argv: list[str]) -> int:
     build_root = Path(args.build_root).resolve() if args.build_root else None
     if args.command == "package":
         out = Path(args.out).resolve()
-        built = package.build_package(args.stage, out, build_root=build_root, environ=environ)
+        built = package.build_package(
+            args.stage,
+            out,
+            build_root=build_root,
+            environ=environ,
+            allow_simulated_payments=args.allow_simulated_payments,
+        )
         print(f"template: {built.template}")
         print(
             f"zip:      {built.zip_file} ({built.zipped_bytes / 1e6:.1f} MB zipped, "
             f"{built.unzipped_bytes / 1e6:.1f} MB unzipped; runtime {runtime.LAMBDA_RUNTIME})"
         )
         return 0
+    if args.command in {"backup", "restore"}:
+        return _drill(args, Aws(region))
     options = commands.Options(
-        build_root=build_root, environ=environ, parameters=_parameters(args.parameter)
+        build_root=build_root,
+        environ=environ,
+        parameters=_parameters(args.parameter),
+        allow_simulated_payments=args.allow_simulated_payments,
     )
     aws = Aws(region)
     if args.command == "deploy":
         commands.deploy(args.stage, aws, options)
     else:
         commands.destroy(args.stage, aws, options, confirm=args.confirm)
+    return 0
+
+
+def _drill(args: argparse.Namespace, aws: Aws) -> int:
+    if not args.table:
+        raise DeployError(f"{args.command} needs --table, e.g. --table orders")
+    ddb = aws.client("dynamodb")
+    if args.command == "backup":
+        print(f"backup: {restore.backup(ddb, args.stage, args.table)}")
+        return 0
+    moment = datetime.datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else None
+    side = restore.restore(
+        ddb, args.stage, args.table, backup_arn=args.backup_arn, point_in_time=moment
+    )
+    found = restore.compare(ddb, args.stage, args.table, side)
+    print(f"restored into {side}: {found.restored_items} items; live has {found.live_items}")
+    print(f"{len(found.missing_in_live)} restored items are missing from the live table")
+    if args.copy_back:
+        copied = restore.copy_back(ddb, args.stage, args.table, side, found.missing_in_live)
+        print(f"copied back {copied} items")
+    print(f"when done: aws dynamodb delete-table --table-name {side}")
     return 0
 
 

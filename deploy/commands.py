@@ -8,10 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploy import DeployError, environment, gateway, policies, project, stack, storefront
+from deploy import (
+    DeployError,
+    environment,
+    gateway,
+    policies,
+    project,
+    retained,
+    stack,
+    storefront,
+    stream_mappings,
+)
 from deploy.aws import Aws
 from deploy.chalice_cli import ChaliceRunner, DeployedApi, deployed_api, run_chalice
-from deploy.stages import StageSettings, extra_env, stage_settings
+from deploy.stages import StageSettings, check_payment_provider, extra_env, stage_settings
 from infra.template import build_template
 
 Log = Callable[[str], None]
@@ -38,6 +48,7 @@ class Options:
     runner: ChaliceRunner = run_chalice
     environ: dict[str, str] | None = None  # default: os.environ
     parameters: dict[str, str] | None = None  # extra stack parameters (CorsOrigin, AlarmTopicArn)
+    allow_simulated_payments: bool = False  # prod: deploy with the simulated provider on purpose
     delay: int = stack.DEFAULT_DELAY
     log: Log = print
 
@@ -62,14 +73,18 @@ def _chalice_env(options: Options, region: str) -> dict[str, str]:
 def deploy_infrastructure(settings: StageSettings, aws: Aws, options: Options) -> dict[str, str]:
     """Create or update the stage's infrastructure stack; answer its outputs."""
     parameters = {"Stage": settings.name, **settings.parameters, **(options.parameters or {})}
+    template = options.template or build_template(settings.name)
+    cfn = aws.client("cloudformation")
+    if stack.describe(cfn, settings.stack_name) is None:
+        found = retained.find(aws, template, parameters)
+        if found:
+            names = ", ".join(item.logical_id for item in found)
+            options.log(f"stack {settings.stack_name}: importing what it retained: {names}")
+            retained.import_into_new_stack(
+                cfn, settings.stack_name, template, parameters, found, options.delay
+            )
     options.log(f"stack {settings.stack_name}: create or update (waits for CloudFormation)")
-    return stack.deploy_stack(
-        aws.client("cloudformation"),
-        settings.stack_name,
-        options.template or build_template(),
-        parameters,
-        options.delay,
-    )
+    return stack.deploy_stack(cfn, settings.stack_name, template, parameters, options.delay)
 
 
 def build_for_chalice(
@@ -92,12 +107,17 @@ def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
     options = options or Options()
     settings = stage_settings(stage)
     extra_env(settings, options.env())  # fail before touching anything
+    committed = project.stage_environment(project.chalice_config(options.project), stage)
+    check_payment_provider(settings, committed, options.allow_simulated_payments)
     outputs = deploy_infrastructure(settings, aws, options)
     build = build_for_chalice(settings, aws, options, outputs)
     options.log(f"chalice deploy --stage {stage} (in {build})")
     options.runner(["deploy", "--stage", stage], build, _chalice_env(options, aws.region))
-    api = deployed_api(project.deployed_state(options.state_dir(), stage))
+    deployed = project.deployed_state(options.state_dir(), stage)
+    api = deployed_api(deployed)
     _finish_api(settings, aws, options, api, outputs["CorsOrigin"])
+    for applied in stream_mappings.configure(aws.client("lambda"), deployed, outputs):
+        options.log(f"stream mapping of {applied.function}: {applied.properties}")
     options.log(f"storefront: s3://{outputs['WebBucket']}")
     storefront.publish(aws.client("s3"), outputs["WebBucket"], options.project / "static", api.url)
     options.log(f"API:        {api.url}")
@@ -118,11 +138,18 @@ def _finish_api(
 
 
 def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str = "") -> None:
-    """Remove a whole stage: the Chalice app, the buckets' objects, then the stack."""
+    """Remove a whole stage: the Chalice app, the buckets' objects, then the stack.
+
+    prod's stack keeps its tables, user pool and images bucket (decision 0001); a later deploy
+    imports them into the new stack.
+    """
     options = options or Options()
     settings = stage_settings(stage)
     if stage == "prod" and confirm != stage:
-        raise DeployError("destroying prod deletes its data: make destroy STAGE=prod CONFIRM=prod")
+        raise DeployError(
+            "destroying prod deletes its functions, API, queues and storefront (its tables, user "
+            "pool and images are kept): make destroy STAGE=prod CONFIRM=prod"
+        )
     cfn = aws.client("cloudformation")
     outputs = stack.outputs(cfn, settings.stack_name)
     deployed = project.deployed_state(options.state_dir(), stage) or {}
@@ -132,8 +159,11 @@ def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str =
         project.prepare(options.project, build, stage, {}, {}, options.state_dir())
         options.log(f"chalice delete --stage {stage}")
         options.runner(["delete", "--stage", stage], build, _chalice_env(options, aws.region))
+    kept = set(retained.retained_ids(options.template or build_template(stage)))
     for key in ("ImagesBucket", "WebBucket"):
-        if key in outputs:
+        if key in outputs and key in kept:
+            options.log(f"kept s3://{outputs[key]} and its objects (retained)")
+        elif key in outputs:
             removed = storefront.empty_bucket(aws.client("s3"), outputs[key])
             options.log(f"emptied s3://{outputs[key]} ({removed} objects)")
     options.log(f"stack {settings.stack_name}: delete (waits for CloudFormation)")

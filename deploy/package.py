@@ -33,8 +33,8 @@ from chalice.utils import to_cfn_resource_name
 from deploy import DeployError, app_facts, environment, gateway, policies, project
 from deploy.app_facts import AppFacts
 from deploy.chalice_cli import ChaliceRunner, run_chalice
-from deploy.stages import StageSettings, extra_env, stage_settings
-from infra import database, messaging, storage
+from deploy.stages import StageSettings, check_payment_provider, extra_env, stage_settings
+from infra import database, messaging, storage, streams
 from infra.cfn import get_att
 from infra.template import build_template, env_name
 
@@ -100,6 +100,11 @@ def _function_override(stage: str, function: str, facts: AppFacts, variables: Js
     if function in facts.streams:
         table = _streamed_table(stage, facts.streams[function])
         event = {"Properties": {"Stream": get_att(table, "StreamArn")}}
+        settings = streams.for_function(function)
+        if settings is not None:
+            # What on_dynamodb_record cannot say: bisect, bounded retries, an on-failure queue.
+            destination = get_att(settings.queue_logical_id, "Arn")
+            event["Properties"].update(settings.mapping_properties(destination))
         override["Properties"]["Events"] = {f"{logical_id}DynamodbEventSource": event}
     return override
 
@@ -137,7 +142,7 @@ def _rest_api_override(settings: StageSettings, facts: AppFacts) -> Json:
 def merge_template(settings: StageSettings, facts: AppFacts, reads: set[str]) -> Json:
     """The template `chalice package --merge-template` merges: the stack plus the overrides."""
     stage = settings.name
-    template = build_template()
+    template = build_template(stage)
     template["Description"] = f"The shop, stage {stage}: infrastructure, functions and API."
     parameter = template["Parameters"]["Stage"]
     # Chalice baked this stage's names (queues, functions) into its half: no other stage fits.
@@ -196,12 +201,14 @@ def build_package(
     build_root: Path | None = None,
     environ: dict[str, str],
     runner: ChaliceRunner = run_chalice,
+    allow_simulated_payments: bool = False,
 ) -> Package:
     """Package a stage into `out` (sam.json and deployment.zip); answer the sizes."""
     settings = stage_settings(stage)
     config = project.chalice_config(project_dir)
     extra = extra_env(settings, environ)
     stage_env = {**project.stage_environment(config, stage), **extra}
+    check_payment_provider(settings, stage_env, allow_simulated_payments)
     build = (build_root or project_dir / "build") / f"package-src-{stage}"
     project.prepare(
         project_dir,

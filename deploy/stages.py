@@ -28,6 +28,8 @@ class StageSettings:
     # Variables the deploy takes from its own environment into the Lambdas' (e.g. SES's sender).
     required_env: tuple[str, ...] = ()
     parameters: dict[str, str] = field(default_factory=dict)
+    # A stage that takes real orders: the simulated payment provider would capture no money.
+    real_payments: bool = False
 
     @property
     def stack_name(self) -> str:
@@ -38,8 +40,11 @@ class StageSettings:
 STAGES: dict[str, StageSettings] = {
     "dev": StageSettings("dev", Throttle(rate_limit=25, burst_limit=50)),
     # prod sends mail with SES (MAILER=ses), from an address or domain verified in SES.
-    "prod": StageSettings("prod", Throttle(rate_limit=200, burst_limit=400), ("MAIL_SENDER",)),
+    "prod": StageSettings(
+        "prod", Throttle(rate_limit=200, burst_limit=400), ("MAIL_SENDER",), real_payments=True
+    ),
 }
+SIMULATED_PAYMENTS = "simulated"  # chalicelib/config.py's default PAYMENT_PROVIDER
 
 
 def stage_settings(name: str) -> StageSettings:
@@ -61,3 +66,22 @@ def extra_env(settings: StageSettings, environ: dict[str, str]) -> dict[str, str
             "(MAIL_SENDER: an address or domain verified in SES)."
         )
     return {name: environ[name] for name in settings.required_env}
+
+
+def check_payment_provider(
+    settings: StageSettings, stage_env: dict[str, str], allow_simulated: bool = False
+) -> str:
+    """The stage's payment provider; DeployError if a real-payments stage would simulate them.
+
+    The simulated provider approves `tok_visa` and captures nothing, so prod refuses it unless the
+    deploy says, on purpose, that it may (`make deploy STAGE=prod ALLOW_SIMULATED_PAYMENTS=yes`).
+    """
+    provider = stage_env.get("PAYMENT_PROVIDER") or SIMULATED_PAYMENTS
+    if settings.real_payments and provider == SIMULATED_PAYMENTS and not allow_simulated:
+        raise DeployError(
+            f"Stage {settings.name} would take orders with the simulated payment provider, which "
+            "approves test cards and captures no money. Set PAYMENT_PROVIDER in the stage's "
+            "environment_variables in .chalice/config.json, or, on purpose, deploy with "
+            "ALLOW_SIMULATED_PAYMENTS=yes (--allow-simulated-payments)."
+        )
+    return provider

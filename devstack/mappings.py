@@ -7,7 +7,8 @@ queue's redrive policy moves it to the dead-letter queue after maxReceiveCount r
 the queue keeps AWS's long visibility, so a slow handler is never raced by a second delivery, and a
 failure is still retried quickly.
 DynamoDB Streams: read each shard in order and retry a failed batch until it succeeds, blocking the
-shard behind it, as a mapping without MaximumRetryAttempts does.
+shard behind it, as a mapping without MaximumRetryAttempts does; or, given a failure policy (bisect,
+bounded retries, an on-failure queue: devstack/stream_failures.py), as a mapping with them does.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from devstack import stream_failures
 from devstack.lambda_events import LambdaContext, dynamodb_record, sqs_record
 
 log = logging.getLogger("devstack.pump")
@@ -157,8 +159,10 @@ class StreamMapping(Mapping):
         stream_arn: str,
         batch_size: int,
         starting_position: str,
+        failures: tuple[Any, stream_failures.StreamFailurePolicy] | None = None,
     ):
         table = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+        self.failures = failures  # (an SQS client, the policy), or retry forever
         super().__init__(function, f"dynamodb:{table}")
         self.streams = streams
         self.stream_arn = stream_arn
@@ -185,7 +189,7 @@ class StreamMapping(Mapping):
             answer = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
             records = answer.get("Records", [])
             if records:
-                self.deliver(records)
+                self.deliver(records, shard_id)
                 delivered = True
             if answer.get("NextShardIterator"):
                 self.iterators[shard_id] = answer["NextShardIterator"]
@@ -196,11 +200,34 @@ class StreamMapping(Mapping):
         if not delivered:
             self.stopping.wait(STREAM_POLL_SECONDS)
 
-    def deliver(self, records: list[dict[str, Any]]) -> None:
+    def deliver(self, records: list[dict[str, Any]], shard_id: str = "") -> None:
         """Invoke until the batch succeeds (or the pump stops), backing off between tries."""
+        if self.failures is not None:
+            self._deliver_with_policy(records, shard_id, *self.failures)
+            return
         event = {"Records": [dynamodb_record(r, self.stream_arn) for r in records]}
         delay = 0.5
         while not self.function.invoke(event, self.source):
             if self.stopping.wait(delay):
                 return
             delay = min(delay * 2, MAX_RETRY_DELAY)
+
+    def _deliver_with_policy(
+        self,
+        records: list[dict[str, Any]],
+        shard_id: str,
+        sqs: Any,
+        policy: stream_failures.StreamFailurePolicy,
+    ) -> None:
+        def invoke(batch: list[dict[str, Any]]) -> bool:
+            event = {"Records": [dynamodb_record(r, self.stream_arn) for r in batch]}
+            return self.function.invoke(event, self.source)
+
+        def give_up(batch: list[dict[str, Any]], tries: int) -> None:
+            arn = f"arn:aws:lambda:{self.function.region}:{self.function.account}:function:"
+            record = stream_failures.failure_record(
+                batch, self.stream_arn, shard_id, arn + self.function.name, tries
+            )
+            stream_failures.send_failure(sqs, policy, record)
+
+        stream_failures.deliver(records, invoke, policy, give_up, self.stopping.wait)

@@ -20,12 +20,15 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import boto3
 from chalice.app import Chalice, DynamoDBEventConfig, SQSEventConfig
 
 from devstack.chalice_config import ChaliceConfig
 from devstack.mappings import Function, Mapping, SqsMapping, StreamMapping
+from devstack.stream_failures import StreamFailurePolicy
+from infra import streams
 
 log = logging.getLogger("devstack.pump")
 READY = "pump ready"
@@ -55,6 +58,8 @@ class Pump:
         region: str = "us-east-1",
         sqs_pollers: int = 1,
         retry_after: int | None = None,
+        stream_settings: dict[str, streams.StreamMappingSettings] | None = None,
+        stream_retry_seconds: float = 0.5,
     ):
         session = boto3.session.Session(region_name=region)
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
@@ -69,6 +74,28 @@ class Pump:
         self.sqs_pollers = sqs_pollers
         self.retry_after = retry_after
         self.mappings: list[Mapping] = []
+        # Each stream handler's failure handling, as deployed (infra/streams.py) unless given.
+        self.stream_settings = (
+            {m.function: m for m in streams.MAPPINGS}
+            if stream_settings is None
+            else stream_settings
+        )
+        self.stream_retry_seconds = stream_retry_seconds
+
+    def _failure_policy(self, handler: str) -> tuple[Any, StreamFailurePolicy] | None:
+        settings = self.stream_settings.get(handler)
+        if settings is None:
+            return None
+        url = self.sqs.get_queue_url(QueueName=settings.queue_name(self.config.stage))["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        policy = StreamFailurePolicy(
+            settings.maximum_retry_attempts,
+            settings.bisect_batch_on_function_error,
+            url,
+            arn["Attributes"]["QueueArn"],
+            self.stream_retry_seconds,
+        )
+        return self.sqs, policy
 
     def _function(self, name: str) -> Function:
         return Function(
@@ -109,6 +136,7 @@ class Pump:
             description["LatestStreamArn"],
             source.batch_size,
             source.starting_position,
+            self._failure_policy(source.name),
         )
 
     def start(self) -> None:

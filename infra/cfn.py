@@ -52,7 +52,7 @@ def logical_id(name: str, suffix: str) -> str:
 def deleted_with_stack(resource: Json) -> Json:
     """Say outright that a stateful resource goes with its stack.
 
-    The policies cannot depend on the stage without a transform; prod's tables and user pool are
-    kept by their own deletion protection instead, which makes a prod teardown fail loudly.
+    The policies cannot depend on a condition without a transform, so prod's template replaces them
+    with Retain where the data matters (infra.template.RETAINED_IN_PROD).
     """
     return {**resource, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}

@@ -15,6 +15,9 @@ def _user_pool() -> Json:
             "UsernameAttributes": ["email"],
             "UsernameConfiguration": {"CaseSensitive": False},
             "AutoVerifiedAttributes": ["email"],
+            # A new address takes effect only once its code is confirmed; until then Cognito keeps
+            # (and signs in with, and the token carries) the old, verified one.
+            "UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": ["email"]},
             "Policies": {
                 "PasswordPolicy": {
                     "MinimumLength": 8,

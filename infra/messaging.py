@@ -119,18 +119,22 @@ def _subscription(consumer: Consumer) -> Json:
     }
 
 
-def _dead_letter_alarm(consumer: Consumer) -> Json:
-    actions = if_("HasAlarmTopic", [ref("AlarmTopicArn")], NO_VALUE)
+def alarm_actions() -> Json:
+    """The alarm topic, when the stack has one; no action otherwise."""
+    return if_("HasAlarmTopic", [ref("AlarmTopicArn")], NO_VALUE)
+
+
+def queue_not_empty_alarm(name: str, queue: str, description: str) -> Json:
+    """An alarm that fires as soon as the queue `queue` (a logical id) holds a message."""
+    actions = alarm_actions()
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmName": stage_name(f"{consumer.name}-dlq-not-empty"),
-            "AlarmDescription": f"A {consumer.name} message failed {MAX_RECEIVE_COUNT} times.",
+            "AlarmName": stage_name(name),
+            "AlarmDescription": description,
             "Namespace": "AWS/SQS",
             "MetricName": "ApproximateNumberOfMessagesVisible",
-            "Dimensions": [
-                {"Name": "QueueName", "Value": get_att(consumer.dead_letter_queue, "QueueName")}
-            ],
+            "Dimensions": [{"Name": "QueueName", "Value": get_att(queue, "QueueName")}],
             "Statistic": "Maximum",
             "Period": 60,
             "EvaluationPeriods": 1,
@@ -141,6 +145,14 @@ def _dead_letter_alarm(consumer: Consumer) -> Json:
             "OKActions": actions,
         },
     }
+
+
+def _dead_letter_alarm(consumer: Consumer) -> Json:
+    return queue_not_empty_alarm(
+        f"{consumer.name}-dlq-not-empty",
+        consumer.dead_letter_queue,
+        f"A {consumer.name} message failed {MAX_RECEIVE_COUNT} times.",
+    )
 
 
 def resources() -> Json:

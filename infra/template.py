@@ -4,7 +4,8 @@ Chalice deploys the functions, the API and the event source mappings; this stack
 use.
 Every output is named after the environment variable the app reads (`UserPoolId` -> USER_POOL_ID).
 
-    python -m infra.template > infra/shop.template.json
+    python -m infra.template --out infra/shop.template.json              # local, test, dev
+    python -m infra.template --stage prod --out infra/shop-prod.template.json
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import argparse
 import json
 import re
 import sys
+from typing import Any
 
-from infra import database, identity, messaging, secret, storage
+from infra import database, identity, messaging, secret, storage, streams
 from infra.cfn import Json, equals, not_, ref
 
 # "test" is the API test suite's in-process moto, kept apart from a local stack in the same process.
 STAGES = ("local", "test", "dev", "prod")
+# prod has a template of its own (`build_template("prod")`): the one that keeps its data.
+SHARED_STAGES = tuple(stage for stage in STAGES if stage != "prod")
+# What nobody can make again: kept when prod's stack is deleted or a resource is replaced.
+RETAINED_IN_PROD = (*(table.logical_id for table in database.TABLES), "UserPool", "ImagesBucket")
 # Queue handlers run with the Lambda timeout of .chalice/config.json; SQS wants 6 times it.
 HANDLER_TIMEOUT_SECONDS = 10
 DEFAULT_VISIBILITY_TIMEOUT = 6 * HANDLER_TIMEOUT_SECONDS
@@ -59,21 +65,56 @@ CONDITIONS: Json = {
     "HasAlarmTopic": not_(equals(ref("AlarmTopicArn"), "")),
 }
 
-_SECTIONS = (identity, database, messaging, storage, secret)
+_SECTIONS = (identity, database, messaging, streams, storage, secret)
 
 
-def build_template() -> Json:
-    """The whole CloudFormation template as a dict."""
+def _fold(value: Any, known: dict[str, bool]) -> Any:
+    """`value` with each `Fn::If` on a condition in `known` replaced by the branch it takes."""
+    if isinstance(value, list):
+        return [_fold(item, known) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"} and value["Fn::If"][0] in known:
+            name, then, otherwise = value["Fn::If"]
+            return _fold(then if known[name] else otherwise, known)
+        return {key: _fold(item, known) for key, item in value.items()}
+    return value
+
+
+def _retained(resource: Json) -> Json:
+    return {**resource, "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
+def build_template(stage: str | None = None) -> Json:
+    """The whole CloudFormation template as a dict: for one stage, or for every stage but prod.
+
+    A stage's template accepts only that stage; prod's keeps its tables, user pool and images
+    (DeletionPolicy and UpdateReplacePolicy Retain). CloudFormation cannot choose a deletion policy
+    by a condition without a transform, so the choice is made here (docs/decisions).
+    """
     resources: Json = {}
     outputs: Json = {}
     for section in _SECTIONS:
         resources.update(section.resources())
         outputs.update(section.outputs())
+    if stage is not None and stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}; one of {STAGES}")
+    if stage == "prod":
+        for name in RETAINED_IN_PROD:
+            resources[name] = _retained(resources[name])
+    stage_parameter = {**PARAMETERS["Stage"]}
+    stage_parameter["AllowedValues"] = [stage] if stage else list(SHARED_STAGES)
+    stage_parameter["Default"] = stage or "dev"
+    conditions = dict(CONDITIONS)
+    if stage is not None:
+        # One stage's template says what IsProd decides outright.
+        known = {"IsProd": stage == "prod"}
+        resources, outputs = _fold(resources, known), _fold(outputs, known)
+        conditions = {name: c for name, c in conditions.items() if name not in known}
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "The shop: tables, events, users and buckets (Chalice deploys the code).",
-        "Parameters": PARAMETERS,
-        "Conditions": CONDITIONS,
+        "Parameters": {**PARAMETERS, "Stage": stage_parameter},
+        "Conditions": conditions,
         "Resources": resources,
         "Outputs": outputs,
     }
@@ -98,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     """Write the template's JSON to stdout or to --out."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write here instead of stdout")
+    parser.add_argument("--stage", choices=STAGES, help="one stage's template (prod: its own)")
     args = parser.parse_args(argv)
-    text = to_json(build_template())
+    text = to_json(build_template(args.stage))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(text)

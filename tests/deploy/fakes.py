@@ -23,6 +23,11 @@ def stack_outputs(stage: str, region: str = REGION, account: str = ACCOUNT) -> d
             outputs[f"{prefix}Url"] = (
                 f"https://sqs.{region}.amazonaws.com/{account}/shop-{stage}-{name}"
             )
+    failures = f"shop-{stage}-orders-stream-failures"
+    outputs["OrdersStreamFailuresQueueArn"] = f"arn:aws:sqs:{region}:{account}:{failures}"
+    outputs["OrdersStreamFailuresQueueUrl"] = (
+        f"https://sqs.{region}.amazonaws.com/{account}/{failures}"
+    )
     pool = f"{region}_AbCdEfGhI"
     outputs["UserPoolId"] = pool
     outputs["UserPoolClientId"] = "1example23456789"

@@ -10,7 +10,9 @@ directly in moto (a user pool, a client, a secret), so the outputs the deploy re
 from __future__ import annotations
 
 import copy
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,9 @@ MOTO_CLOUDFORMATION_TYPES = {
 }
 
 
-def rehearsal_template(stand_ins: dict[str, str]) -> dict[str, Any]:
+def rehearsal_template(stand_ins: dict[str, str], stage: str | None = None) -> dict[str, Any]:
     """The infra template cut to what moto can create; `stand_ins` answer the other outputs."""
-    full = build_template()
+    full = build_template(stage)
     template = copy.deepcopy(full)
     template["Resources"] = {
         name: body
@@ -65,6 +67,8 @@ class FakeChalice:
 
     apigateway: Any
     region: str
+    lambda_client: Any = None  # given: the stream handler and its mapping are made in moto too
+    iam: Any = None
     runs: list[Run] = field(default_factory=list)
 
     def __call__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -80,6 +84,8 @@ class FakeChalice:
         record = cwd / ".chalice" / "deployed" / f"{stage}.json"
         if command == "deploy":
             self._deploy(record, config.api_gateway_stage)
+            if self.lambda_client is not None:
+                self._stream_handler(record, stage, config.environment_variables)
         elif command == "delete":
             self._delete(record)
 
@@ -106,8 +112,57 @@ class FakeChalice:
         }
         record.write_text(json.dumps({"resources": [api], "schema_version": "2.0"}))
 
+    def _stream_handler(self, record: Path, stage: str, env: dict[str, str]) -> None:
+        """As chalice deploy: the publisher and its mapping on the orders stream, once."""
+        state = json.loads(record.read_text())
+        if any(r["resource_type"] == "dynamodb_event" for r in state["resources"]):
+            return  # an update: Chalice only updates the batch size of the mapping
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        name = f"shop-{stage}-publish_order_events"
+        role = self.iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("app.py", "def handler(event, context):\n    return None\n")
+        function = self.lambda_client.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role["Role"]["Arn"],
+            Handler="app.handler",
+            Code={"ZipFile": code.getvalue()},
+        )
+        mapping = self.lambda_client.create_event_source_mapping(
+            EventSourceArn=env["ORDERS_STREAM_ARN"],
+            FunctionName=name,
+            BatchSize=100,
+            StartingPosition="TRIM_HORIZON",
+        )
+        state["resources"].append(
+            {
+                "name": "publish_order_events-dynamodb-event-source",
+                "resource_type": "dynamodb_event",
+                "stream_arn": env["ORDERS_STREAM_ARN"],
+                "event_uuid": mapping["UUID"],
+                "lambda_arn": function["FunctionArn"],
+            }
+        )
+        record.write_text(json.dumps(state))
+
     def _delete(self, record: Path) -> None:
         for resource in json.loads(record.read_text())["resources"]:
             if resource["resource_type"] == "rest_api":
                 self.apigateway.delete_rest_api(restApiId=resource["rest_api_id"])
+            elif resource["resource_type"] == "dynamodb_event" and self.lambda_client:
+                self.lambda_client.delete_event_source_mapping(UUID=resource["event_uuid"])
+                function = resource["lambda_arn"].rsplit(":", 1)[-1]
+                self.lambda_client.delete_function(FunctionName=function)
+                self.iam.delete_role(RoleName=function)
         record.write_text(json.dumps({"resources": [], "schema_version": "2.0"}))

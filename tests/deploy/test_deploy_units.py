@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from deploy import DeployError, runtime, stack
-from deploy.stages import STAGES, extra_env, stage_settings
+from deploy.stages import STAGES, check_payment_provider, extra_env, stage_settings
 
 NAME = "shop-dev"
 TEMPLATE: dict[str, Any] = {"Resources": {}}
@@ -113,3 +113,14 @@ def test_prod_needs_a_mail_sender_and_dev_needs_nothing() -> None:
     assert extra_env(stage_settings("prod"), {"MAIL_SENDER": "a@b.c"}) == {"MAIL_SENDER": "a@b.c"}
     with pytest.raises(DeployError, match="MAIL_SENDER"):
         extra_env(stage_settings("prod"), {})
+
+
+def test_prod_refuses_the_simulated_payment_provider_unless_told_on_purpose() -> None:
+    prod, dev = stage_settings("prod"), stage_settings("dev")
+    with pytest.raises(DeployError, match="ALLOW_SIMULATED_PAYMENTS=yes"):
+        check_payment_provider(prod, {})
+    with pytest.raises(DeployError, match="simulated payment provider"):
+        check_payment_provider(prod, {"PAYMENT_PROVIDER": "simulated"})
+    assert check_payment_provider(prod, {}, allow_simulated=True) == "simulated"
+    assert check_payment_provider(prod, {"PAYMENT_PROVIDER": "stripe"}) == "stripe"
+    assert check_payment_provider(dev, {}) == "simulated"

@@ -24,6 +24,7 @@ from deploy.stages import STAGES
 from infra.cfn import get_att
 from infra.messaging import CONSUMERS
 from infra.storage import cors_origin
+from infra.streams import ORDERS_STREAM
 from infra.template import build_template
 from tests.deploy.locks import pins
 from tests.infra import views
@@ -91,7 +92,7 @@ def test_the_deployment_zip_stays_under_20_mb_and_holds_only_the_lambdas_code(
 def test_every_resource_of_the_infra_template_is_in_the_package_unchanged(
     sam: dict[str, Any],
 ) -> None:
-    infra = build_template()
+    infra = build_template(STAGE)
     for name, resource in infra["Resources"].items():
         assert sam["Resources"][name] == resource, name
     assert sam["Conditions"] == infra["Conditions"]
@@ -132,6 +133,22 @@ def test_the_publisher_reads_the_orders_tables_stream(sam: dict[str, Any]) -> No
     (event,) = events.values()
     assert event["Type"] == "DynamoDB"
     assert event["Properties"]["Stream"] == get_att("OrdersTable", "StreamArn")
+
+
+def test_the_stream_mapping_bisects_retries_a_bounded_number_of_times_and_records_failures(
+    sam: dict[str, Any],
+) -> None:
+    events = _functions(sam)["publish_order_events"]["Properties"]["Events"]
+    (event,) = events.values()
+    props = event["Properties"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert props["MaximumRetryAttempts"] == ORDERS_STREAM.maximum_retry_attempts
+    assert props["DestinationConfig"] == {
+        "OnFailure": {"Destination": get_att("OrdersStreamFailuresQueue", "Arn")}
+    }
+    # Chalice's own settings of the mapping are still there.
+    assert (props["BatchSize"], props["StartingPosition"]) == (100, "TRIM_HORIZON")
+    assert sam["Resources"]["OrdersStreamFailuresQueue"]["Type"] == "AWS::SQS::Queue"
 
 
 def test_every_function_gets_the_stacks_values_and_the_generated_secret(

@@ -42,6 +42,15 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
 }
 
 
+# What a policy grants that no code of the function calls: the Lambda service uses the role.
+FOR_THE_SERVICE: dict[tuple[str, str], str] = {
+    ("publish_order_events", "sqs"): (
+        "the stream mapping sends a record of each given-up batch to its on-failure queue "
+        "with the function's role (infra/streams.py)"
+    ),
+}
+
+
 def _stage_env(stage: str) -> Env:
     env = project.stage_environment(project.chalice_config(ROOT), stage)
     return {**env, "MAIL_SENDER": "shop@example.org"}
@@ -115,6 +124,7 @@ def test_each_function_may_call_exactly_the_services_its_code_calls(stage: str) 
     for function, entries in reach.entry_points().items():
         reached = reach.reach(entries).services
         expected = {service for service in reached if _needed(function, service, env)}
+        expected |= {service for (name, service) in FOR_THE_SERVICE if name == function}
         assert _services(rendered[function]) == expected, function
 
 
@@ -176,10 +186,12 @@ def test_the_stream_handler_may_read_the_orders_stream_and_publish_to_the_topic_
     granted = set(_granted(_rendered("dev")["publish_order_events"]))
     stream = f"arn:aws:dynamodb:{fakes.REGION}:{fakes.ACCOUNT}:table/shop-dev-orders/stream/*"
     topic = f"arn:aws:sns:{fakes.REGION}:{fakes.ACCOUNT}:shop-dev-events"
+    failures = f"arn:aws:sqs:{fakes.REGION}:{fakes.ACCOUNT}:shop-dev-orders-stream-failures"
     reads = ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")
     assert {grant for grant in granted if not grant[0].startswith("logs:")} == {
         *((f"dynamodb:{action}", stream) for action in reads),
         ("sns:Publish", topic),
+        ("sqs:SendMessage", failures),
     }
 
 

@@ -20,6 +20,7 @@ from deploy import DeployError, commands
 from deploy.aws import Aws
 from deploy.stages import STAGES
 from devstack.moto_server import LockedMotoServer
+from infra.streams import ORDERS_STREAM
 from tests.deploy.rehearsal import FakeChalice, rehearsal_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def rehearsal(
 ) -> dict[str, Any]:
     """One deploy, a second deploy, a destroy and a second destroy, with what each left behind."""
     work = tmp_path_factory.mktemp("rehearsal")
-    chalice = FakeChalice(aws.client("apigateway"), REGION)
+    chalice = FakeChalice(aws.client("apigateway"), REGION, aws.client("lambda"), aws.client("iam"))
     log: list[str] = []
     options = commands.Options(
         project=ROOT,
@@ -83,6 +84,7 @@ def rehearsal(
     second = commands.deploy(STAGE, aws, options)
     after_second = _bucket(s3, first.outputs["WebBucket"])
     gateway = _gateway(aws, first.api_url)
+    mapping = _stream_mapping(aws, work / "state")
     stack_after_deploys = _stack(aws)
     commands.destroy(STAGE, aws, options)
     runs_before_second_destroy = len(chalice.runs)
@@ -95,6 +97,7 @@ def rehearsal(
         "after_first": after_first,
         "after_second": after_second,
         "gateway": gateway,
+        "mapping": mapping,
         "stack": stack_after_deploys,
         "config_js_untouched": (ROOT / "static/config.js").read_bytes() == config_js,
         "state": work / "state",
@@ -124,6 +127,14 @@ def _gateway(aws: Aws, api_url: str) -> dict[str, Any]:
         "responses": {r["responseType"]: r.get("responseParameters", {}) for r in responses},
         "stage": apigateway.get_stage(restApiId=api_id, stageName="api"),
     }
+
+
+def _stream_mapping(aws: Aws, state: Path) -> dict[str, Any]:
+    record = json.loads((state / "deployed" / f"{STAGE}.json").read_text())
+    (uuid,) = [
+        r["event_uuid"] for r in record["resources"] if r["resource_type"] == "dynamodb_event"
+    ]
+    return dict(aws.client("lambda").get_event_source_mapping(UUID=uuid))
 
 
 def _stack(aws: Aws) -> dict[str, Any]:
@@ -268,5 +279,27 @@ def test_prod_is_destroyed_only_when_confirmed(aws: Aws) -> None:
 def test_prod_is_deployed_only_with_a_verified_sender(aws: Aws) -> None:
     options = commands.Options(environ={}, log=lambda _: None)
     with pytest.raises(DeployError, match="MAIL_SENDER"):
+        commands.deploy("prod", aws, options)
+    assert "shop-prod" not in str(aws.client("cloudformation").list_stacks())
+
+
+def test_the_orders_stream_mapping_bisects_retries_5_times_and_records_failures_in_its_queue(
+    rehearsal: dict[str, Any],
+) -> None:
+    mapping, outputs = rehearsal["mapping"], rehearsal["first"].outputs
+    assert mapping["EventSourceArn"] == outputs["OrdersStreamArn"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == ORDERS_STREAM.maximum_retry_attempts == 5
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Destination": outputs["OrdersStreamFailuresQueueArn"]}
+    }
+    assert outputs["OrdersStreamFailuresQueueArn"].endswith(":shop-dev-orders-stream-failures")
+    logged = [line for line in rehearsal["log"] if line.startswith("stream mapping of ")]
+    assert len(logged) == 2  # every deploy applies them again: Chalice's update leaves them be
+
+
+def test_prod_is_not_deployed_with_the_simulated_payment_provider(aws: Aws) -> None:
+    options = commands.Options(environ={"MAIL_SENDER": "orders@shop.example"}, log=lambda _: None)
+    with pytest.raises(DeployError, match="simulated payment provider"):
         commands.deploy("prod", aws, options)
     assert "shop-prod" not in str(aws.client("cloudformation").list_stacks())

@@ -137,6 +137,10 @@ def test_the_user_pool_signs_in_by_email_with_a_public_client_and_an_admin_group
     assert pool["Arn"] == stack.env["USER_POOL_ARN"]
     assert pool["UsernameAttributes"] == ["email"]
     assert pool["AutoVerifiedAttributes"] == ["email"]
+    # A changed e-mail address takes effect only once the shopper confirms its code.
+    assert pool["UserAttributeUpdateSettings"] == {
+        "AttributesRequireVerificationBeforeUpdate": ["email"]
+    }
     declared_pool = _declared("AWS::Cognito::UserPool")["UserPool"]
     assert pool["Policies"] == declared_pool["Policies"]
     client = idp.describe_user_pool_client(
@@ -165,12 +169,34 @@ def test_the_buckets_have_their_cors_website_and_public_read_policy(stack: Stack
         )
 
 
-def test_every_dead_letter_queue_has_its_alarm(stack: Stack, aws: Any) -> None:
+def _alarms(aws: Any, namespace: str) -> list[dict[str, Any]]:
     alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix="shop-local-")["MetricAlarms"]
-    watched = {alarm["Dimensions"][0]["Value"] for alarm in alarms}
+    return [alarm for alarm in alarms if alarm.get("Namespace") == namespace]
+
+
+def test_every_dead_letter_queue_and_the_stream_failure_queue_has_its_alarm(
+    stack: Stack, aws: Any
+) -> None:
+    watched = {alarm["Dimensions"][0]["Value"] for alarm in _alarms(aws, "AWS/SQS")}
     assert watched == {
-        f"shop-local-{name}-dlq" for name in ("payments", "fulfillment", "notifications")
+        *(f"shop-local-{name}-dlq" for name in ("payments", "fulfillment", "notifications")),
+        "shop-local-orders-stream-failures",
     }
+
+
+def test_the_orders_stream_has_an_on_failure_queue_and_an_iterator_age_alarm(
+    stack: Stack, aws: Any
+) -> None:
+    url = stack.outputs["OrdersStreamFailuresQueueUrl"]
+    assert url.endswith("/shop-local-orders-stream-failures")
+    assert stack.outputs["OrdersStreamFailuresQueueArn"].endswith(
+        ":shop-local-orders-stream-failures"
+    )
+    (alarm,) = [a for a in _alarms(aws, "AWS/Lambda") if a["MetricName"] == "IteratorAge"]
+    assert alarm["Dimensions"] == [
+        {"Name": "FunctionName", "Value": "shop-local-publish_order_events"}
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Maximum", 60_000)
 
 
 def test_the_outputs_are_the_apps_environment(stack: Stack) -> None:

@@ -13,6 +13,7 @@ from pynamodb.models import Model
 from chalicelib.config import settings
 from chalicelib.storage.models import ALL_MODELS
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
+from infra.streams import ORDERS_STREAM
 from infra.template import build_template, env_from_outputs, to_json
 from tests.infra import views
 
@@ -184,11 +185,16 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message() -> None:
     alarms = views.of_type("AWS::CloudWatch::Alarm").values()
     watched = set()
     for props in alarms:
+        if props["Namespace"] != "AWS/SQS":
+            continue
         assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
         (dimension,) = props["Dimensions"]
         watched.add(dimension["Value"].removeprefix("att:").removesuffix(".QueueName"))
-    assert watched == {consumer.dead_letter_queue for consumer in CONSUMERS}
+    assert watched == {
+        *(consumer.dead_letter_queue for consumer in CONSUMERS),
+        ORDERS_STREAM.queue_logical_id,
+    }
 
 
 def test_the_outputs_set_every_variable_the_app_reads_from_the_stack() -> None:

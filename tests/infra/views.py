@@ -24,7 +24,7 @@ class SymbolicContext(Context):
 
 def resources(stage: str = "local", **parameters: Any) -> dict[str, Any]:
     """The template's resources for one stage, with every property resolved but references."""
-    template = build_template()
+    template = build_template(stage)
     ctx = SymbolicContext(
         parameters=bind_parameters(template["Parameters"], {"Stage": stage, **parameters}),
         pseudo={},
