@@ -12,6 +12,7 @@ from deploy import (
     DeployError,
     environment,
     gateway,
+    image_urls,
     policies,
     project,
     retained,
@@ -109,7 +110,17 @@ def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
     extra_env(settings, options.env())  # fail before touching anything
     committed = project.stage_environment(project.chalice_config(options.project), stage)
     check_payment_provider(settings, committed, options.allow_simulated_payments)
+    previous = stack.outputs(aws.client("cloudformation"), settings.stack_name)
     outputs = deploy_infrastructure(settings, aws, options)
+    moved = image_urls.migrate(
+        aws.client("dynamodb"),
+        outputs["ProductsTable"],
+        outputs["ImagesBucket"],
+        aws.region,
+        outputs["ImagesBaseUrl"],
+        previous.get("ImagesBaseUrl"),
+    )
+    options.log(f"product images: {moved} stored URLs moved to {outputs['ImagesBaseUrl']}")
     build = build_for_chalice(settings, aws, options, outputs)
     options.log(f"chalice deploy --stage {stage} (in {build})")
     options.runner(["deploy", "--stage", stage], build, _chalice_env(options, aws.region))

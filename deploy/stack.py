@@ -66,6 +66,8 @@ def deploy_stack(
         "TemplateBody": body,
         "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         "Tags": [{"Key": "app", "Value": "shop"}],
+        # The stack makes one role: the one API Gateway writes access logs with.
+        "Capabilities": ["CAPABILITY_IAM"],
     }
     existing = describe(cfn, name)
     if existing is not None and existing["StackStatus"] in DEAD_ENDS:

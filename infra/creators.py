@@ -197,6 +197,7 @@ def _bucket(target: Target, props: Json) -> Created:
             "OwnershipControls",
             "CorsConfiguration",
             "WebsiteConfiguration",
+            "BucketEncryption",
         },
     )
     s3 = target.client("s3")
@@ -216,6 +217,16 @@ def _bucket(target: Target, props: Json) -> Created:
     if "CorsConfiguration" in props:
         rules = [_cors_rule(rule) for rule in props["CorsConfiguration"]["CorsRules"]]
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
+    if "BucketEncryption" in props:
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
+                    for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                ]
+            },
+        )
     if "WebsiteConfiguration" in props:
         s3.put_bucket_website(
             Bucket=name, WebsiteConfiguration=_website(props["WebsiteConfiguration"])
@@ -252,6 +263,53 @@ def _secret(target: Target, props: Json) -> Created:
     return Created(arn, {"Id": arn})
 
 
+def _dashboard(target: Target, props: Json) -> Created:
+    _check("AWS::CloudWatch::Dashboard", props, {"DashboardName", "DashboardBody"})
+    target.client("cloudwatch").put_dashboard(
+        DashboardName=props["DashboardName"], DashboardBody=props["DashboardBody"]
+    )
+    return Created(props["DashboardName"])
+
+
+def _log_group(target: Target, props: Json) -> Created:
+    _check("AWS::Logs::LogGroup", props, {"LogGroupName", "RetentionInDays"})
+    logs = target.client("logs")
+    name = props["LogGroupName"]
+    logs.create_log_group(logGroupName=name)
+    if "RetentionInDays" in props:
+        logs.put_retention_policy(logGroupName=name, retentionInDays=props["RetentionInDays"])
+    arn = f"arn:aws:logs:{target.region}:{target.account}:log-group:{name}:*"
+    return Created(name, {"Arn": arn})
+
+
+def _role(target: Target, props: Json) -> Created:
+    _check("AWS::IAM::Role", props, {"AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies"})
+    iam = target.client("iam")
+    name = f"shop-role-{uuid.uuid4().hex[:12]}"  # CloudFormation names it
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"])
+    )["Role"]
+    for arn in props.get("ManagedPolicyArns", []):
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    for policy in props.get("Policies", []):
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName=policy["PolicyName"],
+            PolicyDocument=json.dumps(policy["PolicyDocument"]),
+        )
+    return Created(name, {"Arn": role["Arn"], "RoleId": role["RoleId"]})
+
+
+def _gateway_account(target: Target, props: Json) -> Created:
+    _check("AWS::ApiGateway::Account", props, {"CloudWatchRoleArn"})
+    target.client("apigateway").update_account(
+        patchOperations=[
+            {"op": "replace", "path": "/cloudwatchRoleArn", "value": props["CloudWatchRoleArn"]}
+        ]
+    )
+    return Created(f"account-{target.account}")
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SNS::Topic": _topic,
@@ -265,8 +323,39 @@ CREATORS: dict[str, Creator] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::SecretsManager::Secret": _secret,
+    "AWS::CloudWatch::Dashboard": _dashboard,
+    "AWS::Logs::LogGroup": _log_group,
+    "AWS::IAM::Role": _role,
+    "AWS::ApiGateway::Account": _gateway_account,
 }
 
-# Types the template may use that have no local counterpart, and why. Empty today: moto 5.2 can
-# create every type above (it does not enforce policies or evaluate alarms; docs/local-stack.md).
-SKIPPED: dict[str, str] = {}
+# Types the template may use that have no local counterpart, and why. Each stands in by name: a
+# reference to it resolves to a placeholder (`StandIn`), and an output that needs it is left out.
+_NO_CLOUDFRONT = (
+    "moto has no CloudFront control plane that serves content; locally the storefront and the "
+    "images are served by the devstack and by moto's S3 over plain HTTP"
+)
+SKIPPED: dict[str, str] = {
+    "AWS::CloudFront::Distribution": _NO_CLOUDFRONT,
+    "AWS::CloudFront::OriginAccessControl": _NO_CLOUDFRONT,
+    "AWS::CloudFront::ResponseHeadersPolicy": _NO_CLOUDFRONT,
+}
+
+
+NOT_CREATED = "not-created-locally"
+
+
+class StandIn(dict[str, str]):
+    """The attributes of a skipped resource: any one answers a placeholder naming it."""
+
+    def __init__(self, logical_id: str):
+        super().__init__()
+        self.logical_id = logical_id
+
+    def __missing__(self, attribute: str) -> str:
+        return f"{self.logical_id}.{attribute}.{NOT_CREATED}"
+
+
+def stand_in(logical_id: str) -> Created:
+    """What a skipped resource answers to `Ref` and `Fn::GetAtt`."""
+    return Created(f"{logical_id}-{NOT_CREATED}", StandIn(logical_id))

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from infra.creators import CREATORS, SKIPPED, Created, Target
+from infra.creators import CREATORS, NOT_CREATED, SKIPPED, Created, Target, stand_in
 from infra.intrinsics import (
     NO_VALUE,
     Context,
@@ -89,7 +89,8 @@ def create_stack(
         if created is not None:
             ctx.refs[logical_id] = created.ref
             ctx.attributes[logical_id] = created.attributes
-            stack.physical_ids[logical_id] = created.ref
+            if logical_id not in stack.skipped:
+                stack.physical_ids[logical_id] = created.ref
     stack.outputs = _outputs(template.get("Outputs", {}), ctx)
     return stack
 
@@ -102,8 +103,8 @@ def _create(
         return None
     if kind in SKIPPED:
         stack.skipped[logical_id] = f"{kind}: {SKIPPED[kind]}"
-        log.warning("skipped %s (%s): %s", logical_id, kind, SKIPPED[kind])
-        return None
+        log.info("skipped %s (%s): %s", logical_id, kind, SKIPPED[kind])
+        return stand_in(logical_id)
     creator = CREATORS.get(kind)
     if creator is None:
         raise TemplateError(f"{logical_id}: {kind} has no creator in infra.creators")
@@ -122,8 +123,8 @@ def _outputs(outputs: Json, ctx: Context) -> dict[str, str]:
         except TemplateError:
             # An output of a skipped resource has no local value.
             continue
-        if value is not NO_VALUE:
-            values[key] = str(value)
+        if value is not NO_VALUE and NOT_CREATED not in str(value):
+            values[key] = str(value)  # an output naming a skipped resource has no local value
     return values
 
 

@@ -1,36 +1,43 @@
-"""The S3 buckets: product images (public read, browser uploads) and the storefront website.
+"""The S3 buckets: product images (browser uploads) and the storefront, both private.
 
-Both are public through a bucket policy (objects only, never listing), which keeps the stack to one
-template. CloudFront with origin access control in front of private buckets is the alternative for
-HTTPS on the storefront and caching at the edge; see docs/local-stack.md.
+Nobody reads them directly: Block Public Access is on, ACLs are off, and CloudFront reads them
+through its origin access control (infra/edge.py), over HTTPS. The admin's browser uploads an
+image with a presigned PUT, which the images bucket's CORS rule allows from the storefront's
+origin only.
 """
 
 from __future__ import annotations
 
-from infra.cfn import Json, deleted_with_stack, get_att, if_, ref, sub
+from infra import edge
+from infra.cfn import Json, deleted_with_stack, if_, ref, sub
 
-PUBLIC_POLICIES_ALLOWED = {
-    # ACLs stay off (bucket-owner-enforced); only the bucket policy below makes objects public.
+PRIVATE = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
-    "BlockPublicPolicy": False,
-    "RestrictPublicBuckets": False,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
 }
 OWNER_ENFORCED = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+ENCRYPTED = {
+    "ServerSideEncryptionConfiguration": [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+}
 
 
 def cors_origin() -> Json:
-    """The storefront's origin: the CorsOrigin parameter, else the website bucket's URL."""
-    return if_("HasCorsOrigin", ref("CorsOrigin"), get_att("WebBucket", "WebsiteURL"))
+    """The storefront's origin: the CorsOrigin parameter, else the distribution's https URL."""
+    return if_("HasCorsOrigin", ref("CorsOrigin"), edge.distribution_origin())
 
 
 def _images_bucket() -> Json:
     return {
         "Type": "AWS::S3::Bucket",
         "Properties": {
-            "BucketName": sub("shop-${Stage}-images-${AWS::AccountId}"),
-            "PublicAccessBlockConfiguration": PUBLIC_POLICIES_ALLOWED,
+            "BucketName": sub(edge.IMAGES_BUCKET_NAME),
+            "PublicAccessBlockConfiguration": PRIVATE,
             "OwnershipControls": OWNER_ENFORCED,
+            "BucketEncryption": ENCRYPTED,
             "CorsConfiguration": {
                 "CorsRules": [
                     {
@@ -50,38 +57,21 @@ def _web_bucket() -> Json:
     return {
         "Type": "AWS::S3::Bucket",
         "Properties": {
-            "BucketName": sub("shop-${Stage}-web-${AWS::AccountId}"),
-            "PublicAccessBlockConfiguration": PUBLIC_POLICIES_ALLOWED,
+            "BucketName": sub(edge.WEB_BUCKET_NAME),
+            "PublicAccessBlockConfiguration": PRIVATE,
             "OwnershipControls": OWNER_ENFORCED,
-            "WebsiteConfiguration": {"IndexDocument": "index.html", "ErrorDocument": "index.html"},
-        },
-    }
-
-
-def _public_read_policy(bucket: str) -> Json:
-    statement = {
-        "Sid": "PublicReadOfObjects",
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": "s3:GetObject",
-        "Resource": sub(f"${{{bucket}.Arn}}/*"),
-    }
-    return {
-        "Type": "AWS::S3::BucketPolicy",
-        "Properties": {
-            "Bucket": ref(bucket),
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+            "BucketEncryption": ENCRYPTED,
         },
     }
 
 
 def resources() -> Json:
-    """The two buckets and their public-read policies."""
+    """The two private buckets, each readable by the distribution only."""
     return {
         "ImagesBucket": deleted_with_stack(_images_bucket()),
-        "ImagesBucketPolicy": _public_read_policy("ImagesBucket"),
+        "ImagesBucketPolicy": edge.read_by_distribution_only("ImagesBucket"),
         "WebBucket": deleted_with_stack(_web_bucket()),
-        "WebBucketPolicy": _public_read_policy("WebBucket"),
+        "WebBucketPolicy": edge.read_by_distribution_only("WebBucket"),
     }
 
 
@@ -91,9 +81,9 @@ def outputs() -> Json:
         "ImagesBucket": {"Description": "IMAGES_BUCKET", "Value": ref("ImagesBucket")},
         "ImagesBaseUrl": {
             "Description": "IMAGES_BASE_URL: an image's URL is this, a slash and its key",
-            "Value": sub("https://${ImagesBucket.RegionalDomainName}"),
+            "Value": edge.distribution_origin(),
         },
         "WebBucket": {"Description": "WEB_BUCKET", "Value": ref("WebBucket")},
-        "WebUrl": {"Description": "WEB_URL", "Value": get_att("WebBucket", "WebsiteURL")},
+        "WebUrl": {"Description": "WEB_URL: the storefront", "Value": edge.distribution_origin()},
         "CorsOrigin": {"Description": "CORS_ORIGIN", "Value": cors_origin()},
     }

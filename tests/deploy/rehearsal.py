@@ -27,23 +27,52 @@ MOTO_CLOUDFORMATION_TYPES = {
     "AWS::SQS::Queue",
     "AWS::SNS::Topic",
     "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::CloudWatch::Dashboard",
 }
 
 
+# The CloudFront distribution, which moto cannot create, as a deployed one would answer.
+DISTRIBUTION_ID = "E2REHEARSAL0001"
+DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
+
+
+def _without_the_distribution(value: Any) -> Any:
+    """`value` with every reference to the distribution replaced by its stand-in values."""
+    if isinstance(value, list):
+        return [_without_the_distribution(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if value == {"Ref": "Distribution"}:
+        return DISTRIBUTION_ID
+    if value == {"Fn::GetAtt": ["Distribution", "DomainName"]}:
+        return DISTRIBUTION_DOMAIN
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        text = value["Fn::Sub"].replace("${Distribution.DomainName}", DISTRIBUTION_DOMAIN)
+        return {"Fn::Sub": text.replace("${Distribution}", DISTRIBUTION_ID)}
+    return {key: _without_the_distribution(item) for key, item in value.items()}
+
+
 def rehearsal_template(stand_ins: dict[str, str], stage: str | None = None) -> dict[str, Any]:
-    """The infra template cut to what moto can create; `stand_ins` answer the other outputs."""
+    """The infra template cut to what moto can create; `stand_ins` answer the other outputs.
+
+    References to the CloudFront distribution become the values a deployed one would give.
+    """
     full = build_template(stage)
     template = copy.deepcopy(full)
     template["Resources"] = {
-        name: body
+        name: _without_the_distribution(body)
         for name, body in full["Resources"].items()
         if body["Type"] in MOTO_CLOUDFORMATION_TYPES
     }
     kept = set(template["Resources"])
     outputs = {}
     for key, output in full["Outputs"].items():
+        output = _without_the_distribution(output)
         if dependencies({"Properties": output}, full["Resources"]) <= kept:
             outputs[key] = output
+        elif key == "DistributionId":
+            outputs[key] = {"Description": output["Description"], "Value": DISTRIBUTION_ID}
         else:
             outputs[key] = {"Description": output["Description"], "Value": stand_ins[key]}
     template["Outputs"] = outputs

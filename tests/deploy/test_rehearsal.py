@@ -21,7 +21,7 @@ from deploy.aws import Aws
 from deploy.stages import STAGES
 from devstack.moto_server import LockedMotoServer
 from infra.streams import ORDERS_STREAM
-from tests.deploy.rehearsal import FakeChalice, rehearsal_template
+from tests.deploy.rehearsal import DISTRIBUTION_DOMAIN, FakeChalice, rehearsal_template
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -81,9 +81,11 @@ def rehearsal(
     after_first = _bucket(s3, first.outputs["WebBucket"])
     s3.put_object(Bucket=first.outputs["WebBucket"], Key="old.html", Body=b"stale")
     s3.put_object(Bucket=first.outputs["ImagesBucket"], Key="products/p1/a.png", Body=b"png")
+    _old_image_urls(aws, first.outputs)
     second = commands.deploy(STAGE, aws, options)
     after_second = _bucket(s3, first.outputs["WebBucket"])
     gateway = _gateway(aws, first.api_url)
+    image_urls = _image_urls(aws, first.outputs)
     mapping = _stream_mapping(aws, work / "state")
     stack_after_deploys = _stack(aws)
     commands.destroy(STAGE, aws, options)
@@ -97,6 +99,7 @@ def rehearsal(
         "after_first": after_first,
         "after_second": after_second,
         "gateway": gateway,
+        "image_urls": image_urls,
         "mapping": mapping,
         "stack": stack_after_deploys,
         "config_js_untouched": (ROOT / "static/config.js").read_bytes() == config_js,
@@ -127,6 +130,30 @@ def _gateway(aws: Aws, api_url: str) -> dict[str, Any]:
         "responses": {r["responseType"]: r.get("responseParameters", {}) for r in responses},
         "stage": apigateway.get_stage(restApiId=api_id, stageName="api"),
     }
+
+
+OLD_IMAGE_URLS = {
+    "regional": "https://{bucket}.s3.us-east-1.amazonaws.com/products/p1/a.png",
+    "global": "https://{bucket}.s3.amazonaws.com/products/p2/b.png",
+    "elsewhere": "https://cdn.example.org/products/p3/c.png",
+}
+
+
+def _old_image_urls(aws: Aws, outputs: dict[str, str]) -> None:
+    """Products stored before the distribution, when image URLs named the bucket."""
+    for product, url in OLD_IMAGE_URLS.items():
+        aws.client("dynamodb").put_item(
+            TableName=outputs["ProductsTable"],
+            Item={
+                "productId": {"S": product},
+                "imageUrl": {"S": url.format(bucket=outputs["ImagesBucket"])},
+            },
+        )
+
+
+def _image_urls(aws: Aws, outputs: dict[str, str]) -> dict[str, str]:
+    items = aws.client("dynamodb").scan(TableName=outputs["ProductsTable"])["Items"]
+    return {item["productId"]["S"]: item["imageUrl"]["S"] for item in items}
 
 
 def _stream_mapping(aws: Aws, state: Path) -> dict[str, Any]:
@@ -303,3 +330,24 @@ def test_prod_is_not_deployed_with_the_simulated_payment_provider(aws: Aws) -> N
     with pytest.raises(DeployError, match="simulated payment provider"):
         commands.deploy("prod", aws, options)
     assert "shop-prod" not in str(aws.client("cloudformation").list_stacks())
+
+
+def test_the_storefront_and_images_are_served_by_the_distribution_over_https(
+    rehearsal: dict[str, Any],
+) -> None:
+    outputs = rehearsal["first"].outputs
+    assert outputs["WebUrl"] == f"https://{DISTRIBUTION_DOMAIN}"
+    assert outputs["ImagesBaseUrl"] == outputs["WebUrl"] == outputs["CorsOrigin"]
+    env = _stage_env(rehearsal["runs"][0])
+    assert env["IMAGES_BASE_URL"] == env["CORS_ORIGIN"] == f"https://{DISTRIBUTION_DOMAIN}"
+
+
+def test_a_redeploy_moves_stored_image_urls_of_the_bucket_to_the_distribution(
+    rehearsal: dict[str, Any],
+) -> None:
+    assert rehearsal["image_urls"] == {
+        "regional": f"https://{DISTRIBUTION_DOMAIN}/products/p1/a.png",
+        "global": f"https://{DISTRIBUTION_DOMAIN}/products/p2/b.png",
+        "elsewhere": OLD_IMAGE_URLS["elsewhere"],
+    }
+    assert "product images: 2 stored URLs moved to" in " ".join(rehearsal["log"])

@@ -26,7 +26,8 @@ from infra.template import RETAINED_IN_PROD, build_template
 from tests.deploy.rehearsal import FakeChalice, rehearsal_template
 
 ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
+# A region of its own: moto's state is per process, shared with other modules on this worker.
+REGION = "eu-north-1"
 ACCOUNT = "123456789012"
 
 
@@ -120,7 +121,9 @@ def test_the_next_deploy_finds_every_retained_resource_by_its_name(
     assert found["UserPool"] == {"UserPoolId": after_destroy["pool"]}
 
 
-def test_nothing_is_imported_where_nothing_was_retained(aws: Aws) -> None:
+def test_nothing_is_imported_where_nothing_was_retained(
+    aws: Aws, after_destroy: dict[str, Any]
+) -> None:
     assert retained.find(aws, build_template("prod"), {"Stage": "prod"}) != []  # from above
     assert retained.find(aws, build_template("dev"), {"Stage": "dev"}) == []
 

@@ -185,7 +185,7 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message() -> None:
     alarms = views.of_type("AWS::CloudWatch::Alarm").values()
     watched = set()
     for props in alarms:
-        if props["Namespace"] != "AWS/SQS":
+        if props.get("Namespace") != "AWS/SQS":
             continue
         assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
         assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
