@@ -151,7 +151,7 @@ def _finish_api(
 def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str = "") -> None:
     """Remove a whole stage: the Chalice app, the buckets' objects, then the stack.
 
-    prod's stack keeps its tables, user pool and images bucket (decision 0001); a later deploy
+    prod's stack keeps its tables, user pool and images bucket (decision 0120); a later deploy
     imports them into the new stack.
     """
     options = options or Options()

@@ -1,6 +1,6 @@
 """Retained resources meet a new stack: import them instead of colliding with them.
 
-prod's template retains its tables, user pool and images bucket (docs/decisions/0001). After
+prod's template retains its tables, user pool and images bucket (docs/decisions/0120). After
 `make destroy STAGE=prod CONFIRM=prod` they outlive the stack, and creating the stack again would
 fail on the tables' and the bucket's fixed names (and make a second, empty user pool). So before
 creating a stack, the deploy looks for what the template retains; if any of it exists, it first
