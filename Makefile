@@ -62,9 +62,17 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# checkov (tests/checkov_tool.py) pins an older boto3 than ours: it gets an environment of its own,
+# never the project's, and the tests run it as a subprocess.
+CHECKOV := .tools/checkov/.installed
+$(CHECKOV): tools/checkov.txt
+	@test -x .tools/checkov/bin/python || $(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install -q --disable-pip-version-check -r tools/checkov.txt
+	@touch $(CHECKOV)
+
 # Two passes: everything that runs in-process, spread over the cores; then the tests that start
 # the real local stack, one at a time, so their timings are the stack's own.
-test: lint
+test: lint $(CHECKOV)
 	$(BIN)/python -m pytest -n auto -m "not stack"
 	$(BIN)/python -m pytest -m stack
 
@@ -93,4 +101,4 @@ fuzz: $(STAMP)
 	FUZZ_PROFILE=full $(BIN)/python -m pytest tests/stack/test_fuzz.py -s -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache build

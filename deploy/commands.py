@@ -10,6 +10,7 @@ from typing import Any
 
 from deploy import (
     DeployError,
+    concurrency,
     environment,
     gateway,
     image_urls,
@@ -23,6 +24,7 @@ from deploy import (
 from deploy.aws import Aws
 from deploy.chalice_cli import ChaliceRunner, DeployedApi, deployed_api, run_chalice
 from deploy.stages import StageSettings, check_payment_provider, extra_env, stage_settings
+from infra import operations
 from infra.template import build_template
 
 Log = Callable[[str], None]
@@ -98,6 +100,7 @@ def build_for_chalice(
     extra = extra_env(settings, options.env())
     env = environment.app_environment(options.project, outputs, secret, extra)
     stage_env = {**project.stage_environment(config, stage), **env}
+    stage_env.update(project.policy_environment(config, stage))
     rendered = policies.render_for_deploy(stage, stage_env, aws.region, aws.account_id(), outputs)
     build = options.build_dir("deploy", stage)
     return project.prepare(options.project, build, stage, env, rendered, options.state_dir())
@@ -126,7 +129,16 @@ def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
     options.runner(["deploy", "--stage", stage], build, _chalice_env(options, aws.region))
     deployed = project.deployed_state(options.state_dir(), stage)
     api = deployed_api(deployed)
-    _finish_api(settings, aws, options, api, outputs["CorsOrigin"])
+    if settings.provisioned_concurrency > 0 or _has_api_handler(deployed):
+        warm = concurrency.configure(
+            aws.client("lambda"),
+            aws.client("apigateway"),
+            deployed,
+            api.rest_api_id,
+            settings.provisioned_concurrency,
+        )
+        options.log(f"provisioned concurrency: {warm or 'off'}")
+    _finish_api(settings, aws, options, api, outputs)
     for applied in stream_mappings.configure(aws.client("lambda"), deployed, outputs):
         options.log(f"stream mapping of {applied.function}: {applied.properties}")
     options.log(f"storefront: s3://{outputs['WebBucket']}")
@@ -136,15 +148,28 @@ def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
     return Deployment(api.url, outputs["WebUrl"], build, outputs)
 
 
+def _has_api_handler(deployed: dict[str, Any] | None) -> bool:
+    resources = (deployed or {}).get("resources", [])
+    return any(
+        r.get("resource_type") == "lambda_function" and r.get("name") == "api_handler"
+        for r in resources
+    )
+
+
 def _finish_api(
-    settings: StageSettings, aws: Aws, options: Options, api: DeployedApi, origin: str
+    settings: StageSettings, aws: Aws, options: Options, api: DeployedApi, outputs: dict[str, str]
 ) -> None:
     config = project.chalice_config(options.project)
     section = project.stage_config(config, settings.name)
     api_stage = section.get("api_gateway_stage", config.get("api_gateway_stage", "api"))
-    options.log(f"API Gateway: CORS on its own errors, throttling {settings.throttle}")
+    options.log(f"API Gateway: CORS on its own errors, throttling {settings.throttle}, access logs")
     gateway.configure_api(
-        aws.client("apigateway"), api.rest_api_id, api_stage, origin, settings.throttle
+        aws.client("apigateway"),
+        api.rest_api_id,
+        api_stage,
+        outputs["CorsOrigin"],
+        settings.throttle,
+        (outputs["ApiAccessLogsArn"], operations.ACCESS_LOG_FORMAT),
     )
 
 

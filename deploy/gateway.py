@@ -37,10 +37,24 @@ def throttling_patch(throttle: Throttle) -> list[dict[str, str]]:
     ]
 
 
+def access_log_patch(destination_arn: str, log_format: str) -> list[dict[str, str]]:
+    """The update_stage operations that send one access-log line per request to a log group."""
+    return [
+        {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": destination_arn},
+        {"op": "replace", "path": "/accessLogSettings/format", "value": log_format},
+    ]
+
+
 def configure_api(
-    apigateway: Any, rest_api_id: str, stage_name: str, origin: str, throttle: Throttle
+    apigateway: Any,
+    rest_api_id: str,
+    stage_name: str,
+    origin: str,
+    throttle: Throttle,
+    access_logs: tuple[str, str] | None = None,
 ) -> None:
-    """Add the CORS gateway responses, redeploy the stage, and throttle it (all idempotent)."""
+    """Add the CORS gateway responses, redeploy the stage, throttle it and send its access logs
+    to `access_logs` (a log group's ARN and the line format); all idempotent."""
     for kind, response in gateway_responses(quoted(origin)).items():
         apigateway.put_gateway_response(
             restApiId=rest_api_id,
@@ -50,6 +64,7 @@ def configure_api(
     apigateway.create_deployment(
         restApiId=rest_api_id, stageName=stage_name, description="shop deploy: gateway responses"
     )
-    apigateway.update_stage(
-        restApiId=rest_api_id, stageName=stage_name, patchOperations=throttling_patch(throttle)
-    )
+    patch = throttling_patch(throttle)
+    if access_logs is not None:
+        patch += access_log_patch(*access_logs)
+    apigateway.update_stage(restApiId=rest_api_id, stageName=stage_name, patchOperations=patch)

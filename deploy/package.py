@@ -30,11 +30,11 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from deploy import DeployError, app_facts, environment, gateway, policies, project
+from deploy import DeployError, app_facts, concurrency, environment, gateway, policies, project
 from deploy.app_facts import AppFacts
 from deploy.chalice_cli import ChaliceRunner, run_chalice
 from deploy.stages import StageSettings, check_payment_provider, extra_env, stage_settings
-from infra import database, messaging, storage, streams
+from infra import database, messaging, operations, storage, streams
 from infra.cfn import get_att
 from infra.template import build_template, env_name
 
@@ -114,10 +114,15 @@ def cors_origin_header() -> Json:
     return {"Fn::Sub": ["'${Origin}'", {"Origin": storage.cors_origin()}]}
 
 
-def _rest_api_override(settings: StageSettings, facts: AppFacts) -> Json:
+def _rest_api_override(settings: StageSettings, facts: AppFacts, xray: bool) -> Json:
     providers = {"providerARNs": [get_att("UserPool", "Arn")]}
     return {
         "Properties": {
+            "AccessLogSetting": {
+                "DestinationArn": operations.access_log_destination(),
+                "Format": operations.ACCESS_LOG_FORMAT,
+            },
+            "TracingEnabled": xray,
             "MethodSettings": [
                 {
                     "ResourcePath": "/*",
@@ -139,7 +144,9 @@ def _rest_api_override(settings: StageSettings, facts: AppFacts) -> Json:
     }
 
 
-def merge_template(settings: StageSettings, facts: AppFacts, reads: set[str]) -> Json:
+def merge_template(
+    settings: StageSettings, facts: AppFacts, reads: set[str], xray: bool = False
+) -> Json:
     """The template `chalice package --merge-template` merges: the stack plus the overrides."""
     stage = settings.name
     template = build_template(stage)
@@ -152,8 +159,29 @@ def merge_template(settings: StageSettings, facts: AppFacts, reads: set[str]) ->
         override = _function_override(stage, function, facts, variables)
         template["Resources"][function_logical_id(function)] = override
     if "api_handler" in facts.functions:
-        template["Resources"]["RestAPI"] = _rest_api_override(settings, facts)
+        template["Resources"]["RestAPI"] = _rest_api_override(settings, facts, xray)
+        if settings.provisioned_concurrency > 0:
+            handler = template["Resources"][function_logical_id("api_handler")]["Properties"]
+            handler["AutoPublishAlias"] = concurrency.ALIAS
+            handler["ProvisionedConcurrencyConfig"] = {
+                "ProvisionedConcurrentExecutions": settings.provisioned_concurrency
+            }
     return template
+
+
+def point_api_at_alias(template: Json) -> Json:
+    """The packaged template with the API calling the API handler's alias, not $LATEST.
+
+    SAM publishes a version and the alias for `AutoPublishAlias`; provisioned concurrency lives on
+    the alias, so the API's integrations and its invoke permission must name it.
+    """
+    handler = function_logical_id("api_handler")
+    text = json.dumps(template).replace(f"${{{handler}.Arn}}", f"${{{handler}.Alias}}")
+    pointed: Json = json.loads(text)
+    permission = pointed["Resources"].get(f"{handler}InvokePermission")
+    if permission is not None:
+        permission["Properties"]["FunctionName"] = {"Ref": f"{handler}.Alias"}
+    return pointed
 
 
 def replace_cors_placeholder(value: Any) -> Any:
@@ -209,6 +237,7 @@ def build_package(
     extra = extra_env(settings, environ)
     stage_env = {**project.stage_environment(config, stage), **extra}
     check_payment_provider(settings, stage_env, allow_simulated_payments)
+    stage_env.update(project.policy_environment(config, stage))
     build = (build_root or project_dir / "build") / f"package-src-{stage}"
     project.prepare(
         project_dir,
@@ -222,10 +251,13 @@ def build_package(
     facts = app_facts.read(build, stage, clean)
     reads = environment.variables_the_app_reads(project_dir)
     merge = build / "merge-template.json"
-    merge.write_text(json.dumps(merge_template(settings, facts, reads), indent=2) + "\n")
+    xray = project.xray_enabled(config, stage)
+    merge.write_text(json.dumps(merge_template(settings, facts, reads, xray), indent=2) + "\n")
     runner(["package", "--stage", stage, "--merge-template", str(merge), str(out)], build, clean)
     sam = out / "sam.json"
     template = replace_cors_placeholder(json.loads(sam.read_text()))
+    if settings.provisioned_concurrency > 0:
+        template = point_api_at_alias(template)
     if CORS_PLACEHOLDER in json.dumps(template):
         raise DeployError("the placeholder CORS origin is still in the template")
     sam.write_text(json.dumps(template, indent=2) + "\n")

@@ -49,6 +49,16 @@ def stage_environment(config: dict[str, Any], stage: str) -> dict[str, str]:
     return env
 
 
+def xray_enabled(config: dict[str, Any], stage: str) -> bool:
+    """Whether the stage traces with X-Ray (Chalice's `xray`, the stage's over the top level's)."""
+    return bool(stage_config(config, stage).get("xray", config.get("xray", False)))
+
+
+def policy_environment(config: dict[str, Any], stage: str) -> dict[str, str]:
+    """What a policy's `OnlyIf` may ask besides the stage's variables: CHALICE_XRAY."""
+    return {"CHALICE_XRAY": str(xray_enabled(config, stage)).lower()}
+
+
 def merged_config(config: dict[str, Any], stage: str, env: dict[str, str]) -> dict[str, Any]:
     """The config with `env` added to the stage's environment_variables."""
     merged = copy.deepcopy(config)

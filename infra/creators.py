@@ -198,6 +198,8 @@ def _bucket(target: Target, props: Json) -> Created:
             "CorsConfiguration",
             "WebsiteConfiguration",
             "BucketEncryption",
+            "VersioningConfiguration",
+            "LifecycleConfiguration",
         },
     )
     s3 = target.client("s3")
@@ -227,6 +229,21 @@ def _bucket(target: Target, props: Json) -> Created:
                 ]
             },
         )
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(
+            Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
+        )
+    if "LifecycleConfiguration" in props:
+        rules = [
+            {
+                "ID": rule["Id"],
+                "Status": rule["Status"],
+                "Filter": {"Prefix": rule.get("Prefix", "")},
+                "NoncurrentVersionExpiration": rule["NoncurrentVersionExpiration"],
+            }
+            for rule in props["LifecycleConfiguration"]["Rules"]
+        ]
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     if "WebsiteConfiguration" in props:
         s3.put_bucket_website(
             Bucket=name, WebsiteConfiguration=_website(props["WebsiteConfiguration"])

@@ -137,7 +137,11 @@ def _distribution() -> Json:
 
 
 def read_by_distribution_only(bucket: str) -> Json:
-    """The bucket policy: the distribution may read objects; nobody may use plain HTTP."""
+    """The bucket policy: only the distribution may read objects; Block Public Access does the rest.
+
+    No "deny plain HTTP" statement: moto enforces bucket-policy denials, and the local stack talks
+    to moto's S3 over HTTP; CloudFront and the presigned uploads use HTTPS anyway.
+    """
     distribution_arn = sub(
         f"arn:${{AWS::Partition}}:cloudfront::${{AWS::AccountId}}:distribution/${{{DISTRIBUTION}}}"
     )
@@ -150,14 +154,6 @@ def read_by_distribution_only(bucket: str) -> Json:
             "Action": "s3:GetObject",
             "Resource": objects,
             "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-        },
-        {
-            "Sid": "TlsOnly",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [get_att(bucket, "Arn"), objects],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
         },
     ]
     return {

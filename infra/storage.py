@@ -38,6 +38,17 @@ def _images_bucket() -> Json:
             "PublicAccessBlockConfiguration": PRIVATE,
             "OwnershipControls": OWNER_ENFORCED,
             "BucketEncryption": ENCRYPTED,
+            # An image overwritten or deleted by mistake can be brought back for 30 days.
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "old-versions-go-after-30-days",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                    }
+                ]
+            },
             "CorsConfiguration": {
                 "CorsRules": [
                     {

@@ -8,6 +8,7 @@ wheels from the package index; later ones reuse Chalice's cache in .chalice/depl
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -19,13 +20,15 @@ from typing import Any
 
 import pytest
 
-from deploy import package, policies
+from deploy import concurrency, package, policies
 from deploy.stages import STAGES
+from infra import operations
 from infra.cfn import get_att
 from infra.messaging import CONSUMERS
 from infra.storage import cors_origin
 from infra.streams import ORDERS_STREAM
 from infra.template import build_template
+from tests import checkov_tool
 from tests.deploy.locks import pins
 from tests.infra import views
 
@@ -269,3 +272,34 @@ def test_normalize_zip_leaves_only_the_names_and_contents(tmp_path: Path) -> Non
     with zipfile.ZipFile(made[0]) as archive:
         assert archive.namelist() == sorted(contents)
         assert {name: archive.read(name) for name in contents} == contents
+
+
+def test_checkov_fails_only_the_documented_checks_on_the_packaged_template(packaged: Path) -> None:
+    failed = checkov_tool.failed_checks([packaged / "sam.json"])
+    assert checkov_tool.unexplained(failed, "package") == []
+    assert checkov_tool.stale(failed, "package") == []
+
+
+def test_the_api_writes_access_logs_and_traces_as_its_stage_says(sam: dict[str, Any]) -> None:
+    props = sam["Resources"]["RestAPI"]["Properties"]
+    assert props["AccessLogSetting"] == {
+        "DestinationArn": operations.access_log_destination(),
+        "Format": operations.ACCESS_LOG_FORMAT,
+    }
+    assert props["TracingEnabled"] is False  # dev; prod's .chalice/config.json says xray: true
+    for function in _functions(sam).values():
+        assert function["Properties"]["Tracing"] == "PassThrough"
+
+
+def test_with_provisioned_concurrency_the_packaged_api_calls_a_warm_alias(
+    sam: dict[str, Any],
+) -> None:
+    warm = copy.deepcopy(sam)
+    handler = warm["Resources"]["APIHandler"]["Properties"]
+    handler["AutoPublishAlias"] = concurrency.ALIAS
+    handler["ProvisionedConcurrencyConfig"] = {"ProvisionedConcurrentExecutions": 2}
+    warm = package.point_api_at_alias(warm)
+    assert "${APIHandler.Arn}" not in json.dumps(warm["Resources"]["RestAPI"])
+    config = cfnlint_api.ManualArgs(regions=["us-east-1"], include_checks=["I"])
+    matches = cfnlint_api.lint(json.dumps(warm), config=config)
+    assert [str(match) for match in matches] == []

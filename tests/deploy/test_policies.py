@@ -52,8 +52,9 @@ FOR_THE_SERVICE: dict[tuple[str, str], str] = {
 
 
 def _stage_env(stage: str) -> Env:
-    env = project.stage_environment(project.chalice_config(ROOT), stage)
-    return {**env, "MAIL_SENDER": "shop@example.org"}
+    config = project.chalice_config(ROOT)
+    env = project.stage_environment(config, stage)
+    return {**env, **project.policy_environment(config, stage), "MAIL_SENDER": "shop@example.org"}
 
 
 def _rendered(stage: str) -> dict[str, dict[str, Any]]:
@@ -125,6 +126,8 @@ def test_each_function_may_call_exactly_the_services_its_code_calls(stage: str) 
         reached = reach.reach(entries).services
         expected = {service for service in reached if _needed(function, service, env)}
         expected |= {service for (name, service) in FOR_THE_SERVICE if name == function}
+        if env["CHALICE_XRAY"] == "true":
+            expected.add("xray")  # Lambda sends the function's traces with its role
         assert _services(rendered[function]) == expected, function
 
 
@@ -138,6 +141,11 @@ def test_rendered_policies_are_plain_iam_on_the_stages_own_resources(stage: str)
         for statement in policy["Statement"]:
             assert set(statement) <= IAM_STATEMENT_KEYS, function
             assert statement["Effect"] == "Allow"
+            if statement.get("Sid") == "SendTraces":
+                # X-Ray's two write actions have no resource to name (IAM: "*" only).
+                assert statement["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+                assert statement["Resource"] == "*"
+                continue
             for action, resource in _granted({"Statement": [statement]}):
                 assert "*" not in action, (function, action)
                 assert resource != "*", (function, action)
@@ -216,3 +224,11 @@ def test_every_placeholder_of_the_templates_is_a_stack_output_or_a_pseudo_parame
         text = json.dumps(policies.load(function))
         used = set(re.findall(r"\$\{([^}]+)\}", text)) - {"Env:MAIL_SENDER"}
         assert used <= known, (function, used - known)
+
+
+def test_only_stages_that_trace_may_send_traces() -> None:
+    assert project.xray_enabled(project.chalice_config(ROOT), "prod") is True
+    assert project.xray_enabled(project.chalice_config(ROOT), "dev") is False
+    for function in policies.functions():
+        assert "xray:PutTraceSegments" in json.dumps(_rendered("prod")[function]), function
+        assert "xray:" not in json.dumps(_rendered("dev")[function]), function

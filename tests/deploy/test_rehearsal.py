@@ -20,6 +20,7 @@ from deploy import DeployError, commands
 from deploy.aws import Aws
 from deploy.stages import STAGES
 from devstack.moto_server import LockedMotoServer
+from infra import operations
 from infra.streams import ORDERS_STREAM
 from tests.deploy.rehearsal import DISTRIBUTION_DOMAIN, FakeChalice, rehearsal_template
 
@@ -248,7 +249,17 @@ def test_api_gateway_answers_its_own_errors_with_cors_and_throttles_the_stage(
     responses = rehearsal["gateway"]["responses"]
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED"):
         assert responses[kind] == {"gatewayresponse.header.Access-Control-Allow-Origin": origin}
-    settings = rehearsal["gateway"]["stage"]["methodSettings"]["*/*"]
+    stage = rehearsal["gateway"]["stage"]
+    assert stage["accessLogSettings"] == {
+        "destinationArn": rehearsal["first"].outputs["ApiAccessLogsArn"],
+        "format": operations.ACCESS_LOG_FORMAT,
+    }
+    assert (
+        rehearsal["first"]
+        .outputs["ApiAccessLogsArn"]
+        .endswith(":log-group:/aws/apigateway/shop-dev-access")
+    )
+    settings = stage["methodSettings"]["*/*"]
     throttle = STAGES[STAGE].throttle
     assert settings["throttlingRateLimit"] == throttle.rate_limit
     assert settings["throttlingBurstLimit"] == throttle.burst_limit
