@@ -172,15 +172,17 @@ def merge_template(
 def point_api_at_alias(template: Json) -> Json:
     """The packaged template with the API calling the API handler's alias, not $LATEST.
 
-    SAM publishes a version and the alias for `AutoPublishAlias`; provisioned concurrency lives on
-    the alias, so the API's integrations and its invoke permission must name it.
+    SAM publishes a version and the alias for `AutoPublishAlias` (its logical id is
+    `<function>Alias<name>`, whose `Ref` is the alias's ARN); provisioned concurrency lives on the
+    alias, so the API's integrations and its invoke permission must name it.
     """
     handler = function_logical_id("api_handler")
-    text = json.dumps(template).replace(f"${{{handler}.Arn}}", f"${{{handler}.Alias}}")
+    alias = f"{handler}Alias{concurrency.ALIAS}"
+    text = json.dumps(template).replace(f"${{{handler}.Arn}}", f"${{{alias}}}")
     pointed: Json = json.loads(text)
     permission = pointed["Resources"].get(f"{handler}InvokePermission")
     if permission is not None:
-        permission["Properties"]["FunctionName"] = {"Ref": f"{handler}.Alias"}
+        permission["Properties"]["FunctionName"] = {"Ref": alias}
     return pointed
 
 

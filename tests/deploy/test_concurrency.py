@@ -179,7 +179,7 @@ def test_the_packaged_api_calls_the_alias_when_the_knob_is_up() -> None:
     uri = pointed["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/x"]["get"][
         "x-amazon-apigateway-integration"
     ]["uri"]["Fn::Sub"]
-    assert "${APIHandler.Alias}" in uri
+    assert "${APIHandlerAliaslive}" in uri
     assert "${APIHandler.Arn}" not in uri
     permission = pointed["Resources"]["APIHandlerInvokePermission"]["Properties"]
-    assert permission["FunctionName"] == {"Ref": "APIHandler.Alias"}
+    assert permission["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
