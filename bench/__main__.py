@@ -31,7 +31,7 @@ SECTIONS = {
     "e2e": 240,
     "package": 240,
     "search": 240,
-    "soak": 900,
+    "soak": 1200,
     "persistence": 600,
 }
 LOGS = ROOT / "build" / "bench"

@@ -26,6 +26,7 @@ from bench.soak import ADDRESS, arrange
 
 STORED_ORDERS = 10_000
 CHECKOUTS = 60
+STOP_GRACE = 300.0  # the last snapshot of a big store is written on the way out
 
 
 def _checkouts(api: str, token: str, product: str, count: int) -> list[float]:
@@ -156,7 +157,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
             _, products, tokens = arrange(stack.api_url, stack.admin, 1)
             big = _checkouts(stack.api_url, tokens[0], products[0], checkouts)
         finally:
-            stop_stack(stack.process)
+            stop_stack(stack.process, grace=STOP_GRACE)
         result["snapshots"] = _snapshot_line(stack.log())
         stack = start_stack(Path(tmp) / "store-off", DEVSTACK_PERSIST="0")
         try:
