@@ -44,6 +44,7 @@ lock:
 	  -o requirements-dev.txt
 	grep '^uv==' requirements-dev.txt | cut -d' ' -f1 | \
 	  $(LOCK) --python-platform x86_64-manylinux_2_28 --no-annotate - -o requirements-uv.txt
+	$(LOCK) --python-platform x86_64-manylinux_2_28 tools/checkov.in -o tools/checkov.txt
 
 # Knobs (environment or make variables): API_PORT=8000 WEB_PORT=8080 MOTO_PORT=5001
 # LOCAL_ADMIN_EMAIL LOCAL_ADMIN_PASSWORD DEVSTACK_PERSIST=0 V=1; see docs/local-stack.md.
@@ -65,9 +66,10 @@ fmt: $(STAMP)
 # checkov (tests/checkov_tool.py) pins an older boto3 than ours: it gets an environment of its own,
 # never the project's, and the tests run it as a subprocess.
 CHECKOV := .tools/checkov/.installed
-$(CHECKOV): tools/checkov.txt
-	@test -x .tools/checkov/bin/python || $(PYTHON) -m venv .tools/checkov
-	.tools/checkov/bin/pip install -q --disable-pip-version-check -r tools/checkov.txt
+# Locked with hashes like the venv (tools/checkov.in -> tools/checkov.txt by make lock).
+$(CHECKOV): tools/checkov.txt $(STAMP)
+	@test -x .tools/checkov/bin/python || $(PYTHON) -m venv --without-pip .tools/checkov
+	$(BIN)/uv pip sync -q --python .tools/checkov/bin/python --require-hashes tools/checkov.txt
 	@touch $(CHECKOV)
 
 # Two passes: everything that runs in-process, spread over the cores; then the tests that start

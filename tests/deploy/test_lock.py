@@ -11,8 +11,14 @@ import pytest
 from tests.deploy.locks import canonical, hashes, pins, unpinned
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME, DEV, UV = (
-    ROOT / name for name in ("requirements.txt", "requirements-dev.txt", "requirements-uv.txt")
+RUNTIME, DEV, UV, CHECKOV = (
+    ROOT / name
+    for name in (
+        "requirements.txt",
+        "requirements-dev.txt",
+        "requirements-uv.txt",
+        "tools/checkov.txt",
+    )
 )
 
 
@@ -21,7 +27,7 @@ def tables() -> None:
     """The lock files need no moto."""
 
 
-@pytest.mark.parametrize("lock", [RUNTIME, DEV, UV], ids=lambda path: path.name)
+@pytest.mark.parametrize("lock", [RUNTIME, DEV, UV, CHECKOV], ids=lambda path: path.name)
 def test_every_requirement_of_a_lock_is_pinned_with_its_hashes(lock: Path) -> None:
     assert unpinned(lock) == []
     listed = hashes(lock)
@@ -39,8 +45,8 @@ def test_the_venv_lock_pins_the_lambdas_packages_at_the_same_versions() -> None:
 
 @pytest.mark.parametrize(
     ("asked", "lock"),
-    [("requirements.in", RUNTIME), ("requirements-dev.in", DEV)],
-    ids=["runtime", "dev"],
+    [("requirements.in", RUNTIME), ("requirements-dev.in", DEV), ("tools/checkov.in", CHECKOV)],
+    ids=["runtime", "dev", "checkov"],
 )
 def test_each_lock_holds_what_its_input_asks_for(asked: str, lock: Path) -> None:
     wanted, locked = pins(ROOT / asked), pins(lock)
