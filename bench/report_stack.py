@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.soak import DRAIN_TIMEOUT
+
 Result = dict[str, Any]
 
 
@@ -34,7 +36,9 @@ def soak(r: Result) -> str:
             s["orders_per_second"],
             _ms(s["checkout_ms"]),
             _errors(s),
-            "never" if s["drain_seconds"] is None else f"{s['drain_seconds']} s",
+            f"not within {DRAIN_TIMEOUT:.0f} s"
+            if s["drain_seconds"] is None
+            else f"{s['drain_seconds']} s",
             f"{s['redelivered']} of {s['messages_handled']} "
             f"({s.get('failed_deliveries', 0)} in failed batches)",
         ]

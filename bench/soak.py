@@ -151,7 +151,11 @@ def drain(api: str, admin_token: str, orders: list[str], timeout: float) -> floa
     started = time.monotonic()
     pending = deque(orders)
     while pending and time.monotonic() - started < timeout:
-        answer = session.get(f"{api}/orders/{pending[0]}", headers=headers, timeout=30)
+        try:
+            answer = session.get(f"{api}/orders/{pending[0]}", headers=headers, timeout=30)
+        except requests.ConnectionError:  # the API restarting (an edit to the app, say)
+            time.sleep(0.5)
+            continue
         if answer.status_code == 200 and answer.json().get("status") == "FULFILLED":
             pending.popleft()
         else:
