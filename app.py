@@ -32,6 +32,7 @@ from chalicelib.services import (
     inbox,
     orders,
     profiles,
+    variants,
 )
 from chalicelib.web import schemas
 from chalicelib.web.http import to_http_error
@@ -282,6 +283,32 @@ def product_image(product_id: str) -> dict[str, Any]:
     return catalog.image_upload(product_id, body(schemas.IMAGE_UPLOAD)["contentType"])
 
 
+@route("/products/{product_id}/variants", ("POST",), auth=True)
+def add_variant(product_id: str) -> Response:
+    admin()
+    return created(variants.add_variant(product_id, body(schemas.VARIANT_CREATE)))
+
+
+@route("/products/{product_id}/variants/{variant_id}", ("PATCH",), auth=True)
+def patch_variant(product_id: str, variant_id: str) -> dict[str, Any]:
+    admin()
+    return variants.update_variant(product_id, variant_id, body(schemas.VARIANT_PATCH))
+
+
+@route("/products/{product_id}/variants/{variant_id}/stock", ("POST",), auth=True)
+def adjust_variant_stock(product_id: str, variant_id: str) -> dict[str, Any]:
+    admin()
+    delta = body(schemas.STOCK_DELTA)["delta"]
+    return variants.adjust_variant_stock(product_id, variant_id, delta)
+
+
+@route("/products/{product_id}/variants/{variant_id}", ("DELETE",), auth=True)
+def archive_variant(product_id: str, variant_id: str) -> Response:
+    admin()
+    variants.archive_variant(product_id, variant_id)
+    return no_content()
+
+
 # --- cart ---------------------------------------------------------------------------------------
 
 
@@ -290,14 +317,14 @@ def get_cart() -> dict[str, Any]:
     return carts.get_cart(caller())
 
 
-@route("/cart/items/{product_id}", ("PUT",), auth=True)
-def put_cart_item(product_id: str) -> dict[str, Any]:
-    return carts.set_item(caller(), product_id, body(schemas.CART_ITEM)["quantity"])
+@route("/cart/items/{variant_id}", ("PUT",), auth=True)
+def put_cart_item(variant_id: str) -> dict[str, Any]:
+    return carts.set_item(caller(), variant_id, body(schemas.CART_ITEM)["quantity"])
 
 
-@route("/cart/items/{product_id}", ("DELETE",), auth=True)
-def delete_cart_item(product_id: str) -> dict[str, Any]:
-    return carts.remove_item(caller(), product_id)
+@route("/cart/items/{variant_id}", ("DELETE",), auth=True)
+def delete_cart_item(variant_id: str) -> dict[str, Any]:
+    return carts.remove_item(caller(), variant_id)
 
 
 @route("/cart", ("DELETE",), auth=True)

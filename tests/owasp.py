@@ -56,7 +56,9 @@ class World:
 
     def url(self, route: Route) -> str:
         """The route's path with this world's product and order filled in."""
-        return route.path.format(product_id=self.product_id, order_id=self.order_id)
+        return route.path.format(
+            product_id=self.product_id, variant_id=self.product_id, order_id=self.order_id
+        )
 
     def body(self, route: Route) -> Any:
         """A valid request body for the route, or None where it takes none."""
@@ -66,6 +68,8 @@ class World:
             "ProductCreateRequest": {"name": "Fake", "priceCents": 1, "category": "fake"},
             "ProductPatchRequest": {"priceCents": 1},
             "StockDeltaRequest": {"delta": -1},
+            "VariantCreateRequest": {"sku": "M-1", "options": {"Size": "M"}, "priceCents": 1},
+            "VariantPatchRequest": {"priceCents": 1},
             "ImageUploadRequest": {"contentType": "image/png"},
             "CartItemRequest": {"quantity": 1},
             "OrderCreateRequest": checkout(self.product_id),

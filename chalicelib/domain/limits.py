@@ -8,3 +8,7 @@ MIN_QUANTITY = 1  # per line of a cart or an order
 MAX_QUANTITY = 99
 MAX_LINES = 50  # distinct products in one cart or order
 MAX_PRICE_CENTS = 100_000_000  # a product's price, in minor units
+MAX_OPTIONS = 3  # option names (Size, Colour...) a product's variants share
+MAX_OPTION_VALUES = 20  # values of one option across a product's variants
+MAX_VARIANTS = 100  # variants of one product, archived ones included
+MAX_SKU_CHARS = 64

@@ -8,8 +8,8 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import size
 
 from chalicelib import clock
-from chalicelib.domain import pricing
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain import pricing, variants
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.identity import Caller
 from chalicelib.services import catalog
 from chalicelib.storage.models import Cart, condition_failed
@@ -24,10 +24,13 @@ def load(user_id: str) -> Cart | None:
 
 
 def view(cart: Cart | None) -> dict[str, Any]:
-    """A cart priced from the catalog now; archived (or other-currency) products are set apart."""
+    """A cart priced from the catalog now; archived variants or products, a product that gained
+    options since it was added, and other-currency products are set apart as `unavailable`."""
     lines = dict(cart.lines.as_dict()) if cart is not None else {}
     known = catalog.snapshots(list(lines))
-    active = [pid for pid in lines if pid in known and known[pid].active]
+    active = [
+        vid for vid in lines if vid in known and known[vid].active and not known[vid].needs_choice
+    ]
     currency = (cart.currency if cart is not None else None) or (
         known[active[0]].currency if active else "USD"
     )
@@ -47,14 +50,26 @@ def get_cart(caller: Caller) -> dict[str, Any]:
     return view(load(caller.user_id))
 
 
+def _variant(variant_id: str) -> pricing.Snapshot:
+    """A variant on sale (one GetItem of its product); NotFound, or InvalidInput for a product with
+    options named bare."""
+    product = catalog.active_product(variants.product_of(variant_id))
+    found = catalog.snapshot(product, variant_id)
+    if found is None or not found.active:
+        raise NotFound(f"No product or variant {variant_id}")
+    if found.needs_choice:
+        raise InvalidInput(f"{variant_id} has options: choose a variant")
+    return found
+
+
 def set_item(caller: Caller, product_id: str, quantity: int) -> dict[str, Any]:
-    """Put a product in the cart with this quantity; Conflict above the stock on hand."""
-    product = catalog.get_product(product_id)
-    if quantity > product["stock"]:
-        raise Conflict(f"only {product['stock']} of {product['name']} ({product_id}) in stock")
+    """Put a variant (or a product without options) in the cart; Conflict above its stock."""
+    variant = _variant(product_id)
+    if quantity > variant.stock:
+        raise Conflict(f"only {variant.stock} of {variant.name} ({product_id}) in stock")
     cart = Cart(caller.user_id)
     stamp = clock.iso(clock.now())
-    currency = product["currency"]
+    currency = variant.currency
     room = Cart.lines[product_id].exists() | (size(Cart.lines) < pricing.MAX_LINES)
     # One cart, one currency: an order is paid in one currency (an emptied cart may switch).
     same_currency = (

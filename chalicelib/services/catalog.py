@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import clock
 from chalicelib.config import settings
-from chalicelib.domain import limits
+from chalicelib.domain import limits, variants
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.pricing import Snapshot
 from chalicelib.storage import paging
@@ -20,23 +20,53 @@ UPLOAD_URL_SECONDS = 900
 MAX_STOCK = limits.MAX_STOCK  # the contract's limit on `stock`, kept by deltas too
 
 
-def render(product: Product) -> dict[str, Any]:
-    """A product as the contract shows it."""
-    return {
+def own_variant(product: Product) -> variants.Variant:
+    """A product without options as its single variant: the product's id, price and stock."""
+    return variants.Variant(
+        product.product_id, None, {}, int(product.price_cents), int(product.stock), False, 0
+    )
+
+
+def variants_of(product: Product) -> list[variants.Variant]:
+    """A product's variants, archived ones included; a product without options is its own."""
+    if product.variants is None:
+        return [own_variant(product)]
+    return variants.from_map(product.variants.as_dict())
+
+
+def render(product: Product, *, with_variants: bool = False) -> dict[str, Any]:
+    """A product as the contract shows it; with options, its lowest active price and stock sum."""
+    price, stock = int(product.price_cents), int(product.stock)
+    listed = variants.active(variants_of(product))
+    if product.variants is not None and listed:
+        price = min(v.price_cents for v in listed)
+        stock = sum(v.stock for v in listed)
+    elif product.variants is not None:
+        stock = 0
+    rendered = {
         "productId": product.product_id,
         "name": product.name,
         "description": product.description,
-        "priceCents": int(product.price_cents),
+        "priceCents": price,
         "currency": product.currency,
         "category": product.category,
-        "stock": int(product.stock),
+        "stock": stock,
         "imageUrl": product.image_url,
         "createdAt": product.created_at,
         "updatedAt": product.updated_at,
     }
+    if with_variants:
+        rendered["options"] = variants.option_list(
+            [str(n) for n in product.option_names or []], listed
+        )
+        rendered["variants"] = [v.as_dict() for v in listed]
+    return rendered
 
 
-def _active(product_id: str) -> Product:
+def active_product(product_id: str) -> Product:
+    """An active product's item; NotFound if it is missing or archived."""
+    if product_id.startswith(variants.SKU_CLAIM_PREFIX):
+        raise NotFound(f"No product {product_id}")
     try:
         product = Product.get(product_id)
     except DoesNotExist:
@@ -46,9 +76,12 @@ def _active(product_id: str) -> Product:
     return product
 
 
+_active = active_product
+
+
 def get_product(product_id: str) -> dict[str, Any]:
-    """An active product; NotFound if it is missing or archived."""
-    return render(_active(product_id))
+    """An active product with its options and active variants; NotFound if missing or archived."""
+    return render(_active(product_id), with_variants=True)
 
 
 def list_products(category: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
@@ -93,7 +126,7 @@ def create_product(data: dict[str, Any]) -> dict[str, Any]:
         listed_category=data["category"],
     )
     product.save(condition=Product.product_id.does_not_exist())
-    return render(product)
+    return render(product, with_variants=True)
 
 
 _PATCHABLE: dict[str, Any] = {
@@ -109,25 +142,43 @@ def _live_condition() -> Any:
     return Product.product_id.exists() & (Product.archived == False)  # noqa: E712
 
 
+def _without_options(product_id: str, what: str) -> Conflict:
+    """NotFound if the product is gone, else the Conflict of changing `what` of one with options."""
+    _active(product_id)
+    return Conflict(f"{product_id} has options: {what} is each variant's")
+
+
 def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change an active product's fields; NotFound if it is missing or archived."""
+    """Change an active product's fields; NotFound if it is missing or archived.
+
+    A product with options has no price of its own (its variants have): PATCH priceCents is a
+    Conflict for it.
+    """
     actions = [_PATCHABLE[field].set(value) for field, value in changes.items()]
     if "category" in changes:
         actions.append(Product.listed_category.set(changes["category"]))
     actions.append(Product.updated_at.set(clock.iso(clock.now())))
+    condition = _live_condition()
+    if "priceCents" in changes:
+        condition &= Product.variants.does_not_exist()
     product = Product(product_id)
     try:
-        product.update(actions=actions, condition=_live_condition())
+        product.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if condition_failed(exc):
-            raise NotFound(f"No product {product_id}") from None
-        raise
-    return render(product)
+        if not condition_failed(exc):
+            raise
+        if "priceCents" in changes:
+            raise _without_options(product_id, "the price") from None
+        raise NotFound(f"No product {product_id}") from None
+    return render(product, with_variants=True)
 
 
 def adjust_stock(product_id: str, delta: int) -> dict[str, Any]:
-    """Add `delta` to a product's stock atomically; Conflict if it would fall below zero."""
-    condition = _live_condition()
+    """Add `delta` to a product's stock atomically; Conflict if it would fall below zero.
+
+    A product with options has no stock of its own (its variants have): a Conflict for it.
+    """
+    condition = _live_condition() & Product.variants.does_not_exist()
     if delta < 0:
         condition &= Product.stock >= -delta
     else:
@@ -142,6 +193,8 @@ def adjust_stock(product_id: str, delta: int) -> dict[str, Any]:
         if not condition_failed(exc):
             raise
         current = _active(product_id)  # raises NotFound when that was the failed condition
+        if current.variants is not None:
+            raise _without_options(product_id, "the stock") from None
         bound = "below 0" if delta < 0 else f"above {MAX_STOCK}"
         raise Conflict(
             f"stock of {product_id} is {int(current.stock)}; a delta of {delta} would go {bound}"
@@ -185,18 +238,45 @@ def image_upload(product_id: str, content_type: str) -> dict[str, Any]:
     return {"uploadUrl": upload_url, "imageUrl": image_url, "expiresIn": UPLOAD_URL_SECONDS}
 
 
-def snapshots(product_ids: list[str]) -> dict[str, Snapshot]:
-    """Pricing snapshots of products, read in one BatchGetItem (archived ones included)."""
-    if not product_ids:
+def snapshot(product: Product, variant_id: str) -> Snapshot | None:
+    """What pricing needs of one variant of a product item, or None if it has no such variant.
+
+    A product with options named bare is its archived own variant, flagged `needs_choice`.
+    """
+    if variant_id == product.product_id:
+        found: variants.Variant | None = own_variant(product)
+    else:
+        found = next((v for v in variants_of(product) if v.variant_id == variant_id), None)
+        if found is None or product.variants is None:
+            return None
+    assert found is not None
+    return Snapshot(
+        product_id=product.product_id,
+        name=product.name,
+        price_cents=found.price_cents,
+        currency=product.currency,
+        stock=found.stock,
+        active=not product.archived and not found.archived,
+        variant_id=variant_id,
+        sku=found.sku,
+        options=dict(found.options),
+        needs_choice=variant_id == product.product_id and product.variants is not None,
+    )
+
+
+def snapshots(variant_ids: list[str]) -> dict[str, Snapshot]:
+    """Pricing snapshots of variants; their products read in one BatchGetItem (archived too)."""
+    wanted = [v for v in dict.fromkeys(variant_ids) if not v.startswith(variants.SKU_CLAIM_PREFIX)]
+    if not wanted:
         return {}
-    return {
-        p.product_id: Snapshot(
-            product_id=p.product_id,
-            name=p.name,
-            price_cents=int(p.price_cents),
-            currency=p.currency,
-            stock=int(p.stock),
-            active=not p.archived,
-        )
-        for p in Product.batch_get(list(dict.fromkeys(product_ids)))
+    products = {
+        p.product_id: p
+        for p in Product.batch_get(list(dict.fromkeys(variants.product_of(v) for v in wanted)))
     }
+    found = {}
+    for vid in wanted:
+        product = products.get(variants.product_of(vid))
+        taken = snapshot(product, vid) if product is not None else None
+        if taken is not None:
+            found[vid] = taken
+    return found

@@ -69,7 +69,7 @@ def _requested(caller: Caller, data: dict[str, Any]) -> tuple[list[tuple[str, in
     if not lines:
         raise InvalidInput("items: the cart is empty")
     return pricing.requested_lines(
-        [{"productId": pid, "quantity": int(q)} for pid, q in lines.items()]
+        [{"variantId": vid, "quantity": int(q)} for vid, q in lines.items()]
     ), cart
 
 
@@ -80,7 +80,7 @@ def _place(caller: Caller, data: dict[str, Any], order_id: str) -> dict[str, Any
     short = pricing.short_of_stock(lines, snapshots)
     if short:
         raise OutOfStock(short)
-    currency = snapshots[lines[0].product_id].currency
+    currency = snapshots[lines[0].variant].currency
     order = _new_order(caller, order_id, lines, currency, data)
     try:
         _reserve_and_save(order, lines, cart)
@@ -102,6 +102,9 @@ def _new_order(
         items=[
             OrderLine(
                 product_id=line.product_id,
+                variant_id=line.variant,
+                sku=line.sku,
+                options=dict(line.options) or None,
                 name=line.name,
                 quantity=line.quantity,
                 unit_price_cents=line.unit_price_cents,
@@ -120,26 +123,51 @@ def _new_order(
     )
 
 
+def by_product(lines: list[pricing.Line]) -> dict[str, list[pricing.Line]]:
+    """The lines grouped by product: a transaction touches each item once."""
+    groups: dict[str, list[pricing.Line]] = {}
+    for line in lines:
+        groups.setdefault(line.product_id, []).append(line)
+    return groups
+
+
+def _reservation(lines: list[pricing.Line]) -> tuple[list[Any], Any]:
+    """The actions and condition that take one product's lines out of its stock, or fail whole.
+
+    A product without options keeps its stock in `stock`; a variant keeps its own in the product's
+    `variants` map, so several variants of one product are reserved by one UpdateItem.
+    """
+    condition: Any = Product.archived == False  # noqa: E712
+    actions: list[Any] = []
+    for line in lines:
+        if line.variant == line.product_id:
+            actions.append(Product.stock.add(-line.quantity))
+            condition &= (Product.stock >= line.quantity) & Product.variants.does_not_exist()
+            continue
+        variant = Product.variants[line.variant]
+        actions.append(variant["stock"].set(variant["stock"] - line.quantity))
+        condition &= (variant["stock"] >= line.quantity) & (variant["archived"] == False)  # noqa: E712
+    return actions, condition
+
+
 def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
+    groups = by_product(lines)
     try:
         with TransactWrite(connection=models.transactions()) as transaction:
-            for line in lines:
-                transaction.update(
-                    Product(line.product_id),
-                    actions=[Product.stock.add(-line.quantity)],
-                    condition=(Product.stock >= line.quantity) & (Product.archived == False),  # noqa: E712
-                )
+            for product_id, product_lines in groups.items():
+                actions, condition = _reservation(product_lines)
+                transaction.update(Product(product_id), actions=actions, condition=condition)
             transaction.save(order, condition=Order.order_id.does_not_exist())
             if cart is not None:
                 transaction.delete(cart, condition=Cart.version == cart.version)
     except TransactWriteError as exc:
-        _explain(exc, lines, has_cart=cart is not None)
+        _explain(exc, list(groups.values()), has_cart=cart is not None)
         raise
 
 
-def _explain(exc: TransactWriteError, lines: list[pricing.Line], *, has_cart: bool) -> None:
+def _explain(exc: TransactWriteError, groups: list[list[pricing.Line]], *, has_cart: bool) -> None:
     """Turn a cancelled transaction into the domain error it means, if it means one."""
-    # PynamoDB sends deletes, then puts, then updates: [cart?] [order] [line 1..n].
+    # PynamoDB sends deletes, then puts, then updates: [cart?] [order] [product 1..n].
     reasons = exc.cancellation_reasons or []
     failed = {
         i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"
@@ -147,7 +175,12 @@ def _explain(exc: TransactWriteError, lines: list[pricing.Line], *, has_cart: bo
     order_index = 1 if has_cart else 0
     if order_index in failed:
         raise _AlreadyPlaced() from None
-    short = [line.product_id for i, line in enumerate(lines) if order_index + 1 + i in failed]
+    short = [
+        line.variant
+        for i, group in enumerate(groups)
+        if order_index + 1 + i in failed
+        for line in group
+    ]
     if short:
         raise OutOfStock(short) from None
     if has_cart and 0 in failed:

@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
+from chalicelib.domain import variants as variant_ids
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Status, transition
@@ -27,6 +28,10 @@ def render(order: Order) -> dict[str, Any]:
         "items": [
             {
                 "productId": line.product_id,
+                # Lines placed before variants read as the product's own variant.
+                "variantId": line.variant_id or line.product_id,
+                "sku": line.sku,
+                "options": line.options.as_dict() if line.options is not None else {},
                 "name": line.name,
                 "quantity": int(line.quantity),
                 "unitPriceCents": int(line.unit_price_cents),
@@ -155,15 +160,32 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
     return True
 
 
+def _lines_by_product(order: Order) -> dict[str, list[tuple[str, int]]]:
+    """Each product's (variant, quantity) pairs of an order: one update per product item."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for line in order.items:
+        variant = line.variant_id or line.product_id
+        groups.setdefault(line.product_id, []).append((variant, int(line.quantity)))
+    return groups
+
+
+def _restock(variant: str, quantity: int) -> Any:
+    """The action that gives a variant its units back (a product's own variant: its stock)."""
+    if variant == variant_ids.product_of(variant):
+        return Product.stock.add(quantity)
+    stock = Product.variants[variant]["stock"]
+    return stock.set(stock + quantity)
+
+
 def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> bool:
     # The status change and the stock coming back are one transaction: never one without the other.
     try:
         with TransactWrite(connection=models.transactions()) as transaction:
             transaction.update(order, actions=actions, condition=condition)
-            for line in order.items:
+            for product_id, lines in _lines_by_product(order).items():
                 transaction.update(
-                    Product(line.product_id),
-                    actions=[Product.stock.add(int(line.quantity))],
+                    Product(product_id),
+                    actions=[_restock(variant, quantity) for variant, quantity in lines],
                     condition=Product.product_id.exists(),
                 )
     except TransactWriteError as exc:

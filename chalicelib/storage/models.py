@@ -79,9 +79,28 @@ class Product(Model):
     sort_key = UnicodeAttribute(attr_name="sortKey")
     listed = UnicodeAttribute(null=True)
     listed_category = UnicodeAttribute(null=True, attr_name="listedCategory")
+    # Products with options: variant id -> {sku, options, priceCents, stock, archived, number};
+    # absent on a product without options (docs/data-model.md, "Variants").
+    variants = MapAttribute[str, Any](null=True)
+    option_names = ListAttribute(of=UnicodeAttribute, null=True, attr_name="optionNames")
+    variant_count = NumberAttribute(null=True, attr_name="variantCount")
 
     active_index = ActiveProductsIndex()
     category_index = CategoryProductsIndex()
+
+
+class SkuClaim(Model):
+    """The products table's item that holds one SKU for one variant: SKUs are unique in the shop.
+
+    It shares the products table (its key `sku#<SKU>` never collides with a product id) so that a
+    variant and its SKU are written in one transaction on one table.
+    """
+
+    class Meta(_Meta):
+        table_name = _S.products_table
+
+    key = UnicodeAttribute(hash_key=True, attr_name="productId")
+    variant_id = UnicodeAttribute(attr_name="variantId")
 
 
 class Address(MapAttribute[str, Any]):
@@ -126,6 +145,10 @@ class OrderLine(MapAttribute[str, Any]):
     """One priced line of an order, frozen at checkout."""
 
     product_id = UnicodeAttribute(attr_name="productId")
+    # Absent on lines placed before variants: they read as the product's own variant.
+    variant_id = UnicodeAttribute(null=True, attr_name="variantId")
+    sku = UnicodeAttribute(null=True)
+    options = MapAttribute[str, Any](null=True)
     name = UnicodeAttribute()
     quantity = NumberAttribute()
     unit_price_cents = NumberAttribute(attr_name="unitPriceCents")

@@ -35,6 +35,8 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "ProductPatchRequest": schemas.PRODUCT_PATCH,
     "StockDeltaRequest": schemas.STOCK_DELTA,
     "ImageUploadRequest": schemas.IMAGE_UPLOAD,
+    "VariantCreateRequest": schemas.VARIANT_CREATE,
+    "VariantPatchRequest": schemas.VARIANT_PATCH,
     "CartItemRequest": schemas.CART_ITEM,
     "OrderCreateRequest": schemas.ORDER_CREATE,
     "OrderStatusPatchRequest": schemas.ORDER_STATUS_PATCH,
@@ -81,6 +83,7 @@ def _parameters() -> dict[str, Schema]:
 
     return {
         "productId": path("productId", "A product id"),
+        "variantId": path("variantId", "A variant id (a product without options: the product id)"),
         "orderId": path("orderId", "An order id"),
         "limit": query(
             "limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size"
@@ -118,6 +121,7 @@ class Operation:
 
 
 _P, _O, _PAGE = ("productId",), ("orderId",), ("limit", "cursor")
+_V = ("productId", "variantId")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/health", "health", "Liveness", "health", (200, "Health")),
@@ -154,12 +158,26 @@ OPERATIONS: tuple[Operation, ...] = (
               "A presigned upload for the product's image", "catalog",
               (200, "ImageUploadTicket"), auth="admin", body="ImageUploadRequest",
               parameters=_P, errors=(404,)),
-    Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user"),
-    Operation("PUT", "/cart/items/{productId}", "put_cart_item", "Set a product's quantity",
-              "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=_P,
+    Operation("POST", "/products/{productId}/variants", "add_variant", "Add a variant",
+              "catalog", (201, "Variant"), auth="admin", body="VariantCreateRequest",
+              parameters=_P, errors=(404, 409)),
+    Operation("PATCH", "/products/{productId}/variants/{variantId}", "patch_variant",
+              "Change a variant's SKU or price", "catalog", (200, "Variant"), auth="admin",
+              body="VariantPatchRequest", parameters=_V, errors=(404, 409)),
+    Operation("POST", "/products/{productId}/variants/{variantId}/stock", "adjust_variant_stock",
+              "Move a variant's stock by a delta", "catalog", (200, "Variant"), auth="admin",
+              body="StockDeltaRequest", parameters=_V, errors=(404, 409)),
+    Operation("DELETE", "/products/{productId}/variants/{variantId}", "archive_variant",
+              "Archive a variant", "catalog", (204, None), auth="admin", parameters=_V,
               errors=(404, 409)),
-    Operation("DELETE", "/cart/items/{productId}", "delete_cart_item", "Take a product out",
-              "cart", (200, "Cart"), auth="user", parameters=_P),
+    Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user"),
+    Operation("PUT", "/cart/items/{variantId}", "put_cart_item",
+              "Set a variant's quantity (the product id for a product without options)",
+              "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=("variantId",),
+              errors=(400, 404, 409)),
+    Operation("DELETE", "/cart/items/{variantId}", "delete_cart_item",
+              "Take a variant out",
+              "cart", (200, "Cart"), auth="user", parameters=("variantId",)),
     Operation("DELETE", "/cart", "clear_cart", "Empty my cart", "cart", (204, None),
               auth="user"),
     Operation("POST", "/orders", "place_order", "Check out the cart or the given items",

@@ -25,6 +25,13 @@ def _object(properties: Schema, description: str = "") -> Schema:
     return {"description": description, **schema} if description else schema
 
 
+def _optional(names: tuple[str, ...], properties: Schema) -> Schema:
+    """An object whose properties are all required but `names` (fields some answers omit)."""
+    schema = _object(properties)
+    schema["required"] = [name for name in schema["required"] if name not in names]
+    return schema
+
+
 def _nullable(schema: Schema) -> Schema:
     return {"anyOf": [schema, {"type": "null"}]}
 
@@ -35,6 +42,12 @@ _CENTS: Schema = {"type": "integer", "minimum": 0}
 ID: Schema = {"type": "string", "minLength": 1}
 STATUS: Schema = {"type": "string", "enum": list(schemas.ORDER_STATUSES)}
 _SECONDS: Schema = {"type": "integer", "minimum": 1}
+OPTIONS: Schema = {
+    "type": "object",
+    "maxProperties": limits.MAX_OPTIONS,
+    "additionalProperties": {"type": "string"},
+    "description": 'The variant\'s value of each option, such as {"Size": "M"}; {} without options',
+}
 
 
 def response_schemas() -> dict[str, Schema]:
@@ -73,7 +86,18 @@ def response_schemas() -> dict[str, Schema]:
                 "createdAt": _TIME,
             }
         ),
-        "Product": _object(
+        "Variant": _object(
+            {
+                "variantId": ID,
+                "sku": {"type": ["string", "null"]},
+                "options": OPTIONS,
+                "priceCents": schemas.PRICE_CENTS,
+                "stock": {"type": "integer", "minimum": 0},
+            },
+            "One variant; a product without options is its own, with the product's id",
+        ),
+        "Product": _optional(
+            ("options", "variants"),
             {
                 "productId": ID,
                 "name": schemas.NAME,
@@ -86,7 +110,15 @@ def response_schemas() -> dict[str, Schema]:
                 "imageUrl": schemas.IMAGE_URL,
                 "createdAt": _TIME,
                 "updatedAt": _TIME,
-            }
+                "options": {
+                    "type": "array",
+                    "maxItems": limits.MAX_OPTIONS,
+                    "items": _object(
+                        {"name": _STRING, "values": {"type": "array", "items": _STRING}}
+                    ),
+                },
+                "variants": {"type": "array", "minItems": 1, "items": ref("Variant")},
+            },
         ),
         "ProductPage": _page("Product"),
         "Notification": _object(
@@ -107,6 +139,9 @@ def response_schemas() -> dict[str, Schema]:
         "PricedLine": _object(
             {
                 "productId": ID,
+                "variantId": ID,
+                "sku": {"type": ["string", "null"]},
+                "options": OPTIONS,
                 "name": _STRING,
                 "quantity": schemas.QUANTITY,
                 "unitPriceCents": _CENTS,

@@ -119,8 +119,26 @@ STOCK_DELTA = _obj(
 )
 IMAGE_UPLOAD = _obj({"contentType": {"enum": list(IMAGE_TYPES)}}, ("contentType",))
 
+SKU: Schema = _text(limits.MAX_SKU_CHARS)
+OPTIONS: Schema = {
+    "type": "object",
+    "minProperties": 1,
+    "maxProperties": limits.MAX_OPTIONS,
+    "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": NON_BLANK},
+    "additionalProperties": _text(40),
+}
+VARIANT_CREATE = _obj(
+    {"sku": SKU, "options": OPTIONS, "priceCents": PRICE_CENTS, "stock": STOCK},
+    ("sku", "options", "priceCents"),
+)
+VARIANT_PATCH = _obj({"sku": SKU, "priceCents": PRICE_CENTS}, minProperties=1)
+
 CART_ITEM = _obj({"quantity": QUANTITY}, ("quantity",))
-ORDER_LINE = _obj({"productId": PRODUCT_ID, "quantity": QUANTITY}, ("productId", "quantity"))
+# A line names a variant; `productId` is still accepted for a product without options (its own
+# variant). Naming both, or neither, is a 400 (pricing.requested_lines says which).
+ORDER_LINE = _obj(
+    {"variantId": PRODUCT_ID, "productId": PRODUCT_ID, "quantity": QUANTITY}, ("quantity",)
+)
 ORDER_CREATE = _obj(
     {
         "items": {
@@ -156,5 +174,7 @@ READ_ONLY_FIELDS = frozenset(
         "currency",
         "priceCents",
         "archived",
+        "variantId",
+        "variants",
     }
 )

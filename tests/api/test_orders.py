@@ -35,6 +35,9 @@ def test_an_order_is_priced_from_the_catalog_and_reserves_stock(api, shopper, pr
     assert order["totalCents"] == 2 * 1250 + 300
     assert order["items"][0] == {
         "productId": mug["productId"],
+        "variantId": mug["productId"],
+        "sku": None,
+        "options": {},
         "name": "Mug",
         "quantity": 2,
         "unitPriceCents": 1250,

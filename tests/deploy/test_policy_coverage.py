@@ -162,6 +162,14 @@ def _shop_for_a_while(
     api.post(f"/products/{mug['productId']}/stock", {"delta": 3}, user=admin)
     api.post(f"/products/{lamp['productId']}/image", {"contentType": "image/png"}, user=admin)
     api.delete(f"/products/{gone['productId']}", user=admin)
+    tee = product_factory(name="Tee")
+    variants = f"/products/{tee['productId']}/variants"
+    size_m = api.post(
+        variants, {"sku": "COV-M", "options": {"Size": "M"}, "priceCents": 900}, user=admin
+    ).json
+    api.patch(f"{variants}/{size_m['variantId']}", {"sku": "COV-M2"}, user=admin)
+    api.post(f"{variants}/{size_m['variantId']}/stock", {"delta": 2}, user=admin)
+    api.delete(f"{variants}/{size_m['variantId']}", user=admin)
     api.get("/products?category=home")
     api.get("/products?limit=1")
     api.get(f"/products/{mug['productId']}")

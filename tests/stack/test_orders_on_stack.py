@@ -47,12 +47,15 @@ def _product(stack: RunningStack, stock: int) -> dict[str, Any]:
 
 
 def _checkout(
-    stack: RunningStack, headers: dict[str, str], lines: list[tuple[str, int]]
+    stack: RunningStack,
+    headers: dict[str, str],
+    lines: list[tuple[str, int]],
+    key: str = "productId",
 ) -> requests.Response:
     return requests.post(
         f"{stack.api_url}/orders",
         json={
-            "items": [{"productId": pid, "quantity": q} for pid, q in lines],
+            "items": [{key: pid, "quantity": q} for pid, q in lines],
             "shippingAddress": ADDRESS,
             "paymentToken": "tok_visa",  # a decline would release the stock mid-test
         },
@@ -177,3 +180,40 @@ def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None
 
     assert status == "FULFILLED", order
     assert order["trackingNumber"]
+
+
+def test_24_concurrent_checkouts_of_a_hot_variant_sell_exactly_its_stock(
+    stack: RunningStack,
+) -> None:
+    product = _product(stack, stock=50)
+    admin = stack.bearer(stack.admin.email, stack.admin.password)
+    hot, cold = (
+        requests.post(
+            f"{stack.api_url}/products/{product['productId']}/variants",
+            json={
+                "sku": f"HOT-{size}-{uuid.uuid4().hex[:8]}",
+                "options": {"Size": size},
+                "priceCents": 700,
+                "stock": stock,
+            },
+            headers=admin,
+            timeout=10,
+        ).json()
+        for size, stock in (("M", 4), ("L", 30))
+    )
+    shoppers = [_new_shopper(stack) for _ in range(4)]
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(
+            pool.map(
+                lambda i: _checkout(stack, shoppers[i % 4], [(hot["variantId"], 1)], "variantId"),
+                range(24),
+            )
+        )
+
+    statuses = [a.status_code for a in answers]
+    assert statuses.count(201) == 4, [a.text for a in answers if a.status_code not in (201, 409)]
+    assert statuses.count(409) == 20
+    variants = requests.get(f"{stack.api_url}/products/{product['productId']}", timeout=10).json()
+    stock = {v["variantId"]: v["stock"] for v in variants["variants"]}
+    assert stock == {hot["variantId"]: 0, cold["variantId"]: 30}
