@@ -48,6 +48,16 @@ CATALOG: tuple[DemoProduct, ...] = (
     DemoProduct("Wireless Earbuds", "audio", 7900, 20, "Eight hours per charge, IPX4."),
     DemoProduct("Bookshelf Speaker", "audio", 14900, 2, "A pair of passive two-way speakers."),
     DemoProduct("Vinyl Cleaning Kit", "audio", 2400, 30, "Brush, fluid and a microfibre cloth."),
+    DemoProduct("Organic Cotton Tee", "clothing", 2500, 0, "Heavyweight jersey, boxy fit."),
+)
+
+# The tee sells in sizes and colours: (Size, Colour, price, stock) per variant.
+TEE_VARIANTS: tuple[tuple[str, str, int, int], ...] = (
+    ("S", "Black", 2500, 6),
+    ("M", "Black", 2500, 10),
+    ("L", "Black", 2500, 4),
+    ("M", "Sand", 2700, 7),
+    ("L", "Sand", 2700, 0),
 )
 
 
@@ -92,7 +102,26 @@ def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, A
             "imageUrl": f"{images_base_url.rstrip('/')}/{key}",
         }
         created.append(create_product(data))
+        if product.name == "Organic Cotton Tee":
+            created[-1] = _with_variants(created[-1])
     return created
+
+
+def _with_variants(product: dict[str, Any]) -> dict[str, Any]:
+    """Give the demo tee its Size and Colour variants, through the admin's own use case."""
+    from chalicelib.services import catalog, variants
+
+    for size, colour, price, stock in TEE_VARIANTS:
+        variants.add_variant(
+            product["productId"],
+            {
+                "sku": f"TEE-{colour[:3].upper()}-{size}",
+                "options": {"Size": size, "Colour": colour},
+                "priceCents": price,
+                "stock": stock,
+            },
+        )
+    return catalog.get_product(product["productId"])
 
 
 def create_account(idp: Any, pool_id: str, account: Account) -> str:
