@@ -82,7 +82,9 @@ def _parameters() -> dict[str, Schema]:
         }
 
     return {
-        "productId": path("productId", "A product id"),
+        "productId": path(
+            "productId", "A product id (in cart paths: a variant id, as the contract's {variantId})"
+        ),
         "variantId": path("variantId", "A variant id (a product without options: the product id)"),
         "orderId": path("orderId", "An order id"),
         "limit": query(
@@ -171,13 +173,13 @@ OPERATIONS: tuple[Operation, ...] = (
               "Archive a variant", "catalog", (204, None), auth="admin", parameters=_V,
               errors=(404, 409)),
     Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user"),
-    Operation("PUT", "/cart/items/{variantId}", "put_cart_item",
+    Operation("PUT", "/cart/items/{productId}", "put_cart_item",
               "Set a variant's quantity (the product id for a product without options)",
-              "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=("variantId",),
+              "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=_P,
               errors=(400, 404, 409)),
-    Operation("DELETE", "/cart/items/{variantId}", "delete_cart_item",
+    Operation("DELETE", "/cart/items/{productId}", "delete_cart_item",
               "Take a variant out",
-              "cart", (200, "Cart"), auth="user", parameters=("variantId",)),
+              "cart", (200, "Cart"), auth="user", parameters=_P),
     Operation("DELETE", "/cart", "clear_cart", "Empty my cart", "cart", (204, None),
               auth="user"),
     Operation("POST", "/orders", "place_order", "Check out the cart or the given items",
