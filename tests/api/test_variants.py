@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.aws_calls import count_aws_calls
+from harness.aws_calls import count_aws_calls
 from tests.conftest import ADDRESS
 
 
