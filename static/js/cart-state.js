@@ -11,7 +11,7 @@ export async function loadCart() {
 
 function quantityInCart(productId) {
   const items = (getState().cart && getState().cart.items) || [];
-  const line = items.find((l) => l.productId === productId);
+  const line = items.find((l) => (l.variantId || l.productId) === productId);
   return line ? line.quantity : 0;
 }
 

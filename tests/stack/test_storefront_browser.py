@@ -278,3 +278,46 @@ def test_the_admin_creates_a_product_and_marks_an_order_delivered(
         assert requests.get(url, headers=headers, timeout=10).json()["status"] == "DELIVERED"
 
         admin.assert_clean()
+
+
+def test_a_shopper_picks_a_size_and_colour_and_buys_that_variant(
+    browser: Any, stack: RunningStack
+) -> None:
+    from playwright.sync_api import expect
+
+    listed = requests.get(f"{stack.api_url}/products?category=clothing", timeout=10).json()
+    tee = next(p for p in listed["items"] if p["name"] == "Organic Cotton Tee")
+    detail = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
+    wanted = next(v for v in detail["variants"] if v["options"] == {"Size": "M", "Colour": "Sand"})
+
+    with session(browser, stack, "variants") as shopper:
+        shopper.go("/login")
+        shopper.title("Log in")
+        shopper.testid("login-email").fill(stack.shopper.email)
+        shopper.testid("login-password").fill(stack.shopper.password)
+        shopper.testid("login-submit").click()
+        shopper.title("Catalog")
+        shopper.go(f"/products/{tee['productId']}")
+        shopper.title("Organic Cotton Tee")
+        shopper.page.get_by_label("Size").select_option("M")
+        shopper.page.get_by_label("Colour").select_option("Sand")
+        expect(shopper.testid("product-detail-price")).to_have_attribute(
+            "data-cents", str(wanted["priceCents"])
+        )
+        shopper.snap("product-variants")
+        shopper.testid("add-to-cart").click()
+        expect(shopper.testid("message").first).to_contain_text("to your cart")
+
+        shopper.testid("nav-cart").click()
+        shopper.title("Your cart")
+        expect(shopper.testid("cart-item-options")).to_have_text("Size: M, Colour: Sand")
+        shopper.snap("cart-variants")
+        shopper.testid("checkout-link").click()
+        shopper.title("Checkout")
+        shopper.testid("payment-token").select_option("tok_visa")
+        shopper.testid("checkout-submit").click()
+        expect(shopper.testid("order-detail")).to_be_visible()
+
+    after = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
+    stock = {v["variantId"]: v["stock"] for v in after["variants"]}
+    assert stock[wanted["variantId"]] == wanted["stock"] - 1

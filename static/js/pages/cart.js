@@ -62,8 +62,8 @@ function line(item, currency) {
     }
     setBusy(true);
     try {
-      if (n === 0) await removeLine(item.productId);
-      else await setQuantity(item.productId, n);
+      if (n === 0) await removeLine(item.variantId || item.productId);
+      else await setQuantity(item.variantId || item.productId, n);
       notify(n === 0 ? `Removed ${item.name}.` : `Updated ${item.name}.`, "success");
     } catch (err) {
       notifyError(err);
@@ -74,7 +74,7 @@ function line(item, currency) {
   remove.addEventListener("click", async () => {
     setBusy(true);
     try {
-      await removeLine(item.productId);
+      await removeLine(item.variantId || item.productId);
       notify(`Removed ${item.name} from your cart.`, "success");
     } catch (err) {
       notifyError(err);
@@ -87,6 +87,9 @@ function line(item, currency) {
     { class: "cart-line", testid: "cart-item", dataset: { productId: item.productId } },
     h("div", {},
       h("a", { href: `#/products/${encodeURIComponent(item.productId)}`, testid: "cart-item-name" }, item.name),
+      item.options && Object.keys(item.options).length
+        ? h("div", { class: "small", testid: "cart-item-options" }, Object.entries(item.options).map(([k, v]) => `${k}: ${v}`).join(", "))
+        : null,
       h("div", { class: "small muted" }, `${formatMoney(item.unitPriceCents, currency)} each`)),
     form,
     h("div", { class: "line-total", testid: "cart-item-total", dataset: { cents: item.lineTotalCents } }, formatMoney(item.lineTotalCents, currency)),

@@ -37,6 +37,7 @@ export async function render({ view, params, signal }) {
     className: "qty",
   });
   const soldOut = typeof product.stock === "number" && product.stock <= 0;
+  const picker = optionPicker(product, qty);
 
   view.replaceChildren(
     h(
@@ -57,7 +58,7 @@ export async function render({ view, params, signal }) {
         h("div", {},
           h("h1", { tabindex: "-1", testid: "page-title" }, h("span", { testid: "product-detail-name" }, product.name)),
           h("div", { class: "btn-row" }, h("span", { class: "tag" }, product.category), stockNote(product.stock))),
-        h("p", { class: "price", testid: "product-detail-price", dataset: { cents: product.priceCents } },
+        picker ? picker.price : h("p", { class: "price", testid: "product-detail-price", dataset: { cents: product.priceCents } },
           formatMoney(product.priceCents, product.currency)),
         product.description
           ? h("p", { class: "description", testid: "product-detail-description" }, product.description)
@@ -65,11 +66,60 @@ export async function render({ view, params, signal }) {
         h(
           "div",
           { class: "buy-box" },
+          picker ? picker.fields : null,
           soldOut ? null : qty.wrapper,
-          addToCartButton(product, { quantity: () => qty.control.value, className: "btn" }),
+          picker ? picker.button : addToCartButton(product, { quantity: () => qty.control.value, className: "btn" }),
           h("a", { class: "btn btn-secondary", href: "#/cart" }, "View cart"),
         ),
       ),
     ),
   );
+}
+
+/**
+ * Pickers for a product with options (Size, Colour...): one select per option; the chosen variant's
+ * price and stock show beside them, and "Add to cart" adds that variant (PUT /cart/items/{variantId}).
+ * Null for a product without options, which is its own single variant.
+ */
+function optionPicker(product, qty) {
+  const options = product.options || [];
+  const variants = product.variants || [];
+  if (!options.length || !variants.length) return null;
+  const first = variants.find((v) => v.stock > 0) || variants[0];
+  const selects = options.map((option) =>
+    field({
+      label: option.name,
+      name: `option-${option.name}`,
+      type: "select",
+      required: true,
+      value: first.options[option.name],
+      testid: "option-select",
+      options: option.values.map((value) => ({ value, label: value })),
+    }));
+  selects.forEach((s, i) => { s.control.dataset.option = options[i].name; });
+  const price = h("p", { class: "price", testid: "product-detail-price" });
+  const status = h("div", { class: "btn-row", "aria-live": "polite", testid: "variant-status" });
+  const button = h("div", { class: "variant-buy" });
+  const chosen = () => variants.find((v) => options.every((o, i) => v.options[o.name] === selects[i].control.value));
+  const show = () => {
+    const variant = chosen();
+    if (!variant) {
+      price.replaceChildren("Not available");
+      status.replaceChildren(h("span", { class: "stock-out", testid: "product-stock" }, "This combination is not sold"));
+      button.replaceChildren();
+      return;
+    }
+    price.dataset.cents = variant.priceCents;
+    price.replaceChildren(formatMoney(variant.priceCents, product.currency));
+    status.replaceChildren(stockNote(variant.stock) || "", variant.sku ? h("span", { class: "muted small" }, ` SKU ${variant.sku}`) : "");
+    qty.control.max = String(Math.max(1, Math.min(MAX_QUANTITY, variant.stock)));
+    const label = options.map((o) => variant.options[o.name]).join(", ");
+    const sellable = { productId: variant.variantId, name: `${product.name} (${label})`, stock: variant.stock };
+    button.replaceChildren(addToCartButton(sellable, { quantity: () => qty.control.value, className: "btn" }));
+  };
+  selects.forEach((s) => s.control.addEventListener("change", show));
+  show();
+  const fields = h("fieldset", { class: "options", testid: "option-pickers" },
+    h("legend", {}, "Choose"), ...selects.map((s) => s.wrapper), status);
+  return { price, fields, button };
 }
