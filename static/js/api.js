@@ -73,3 +73,10 @@ export const cancelOrder = (orderId) => authed("POST", `/orders/${enc(orderId)}/
 export const listOrdersByStatus = ({ status, limit, cursor, signal } = {}) =>
   authed("GET", "/admin/orders", { query: { status, ...page({ limit, cursor }) }, signal });
 export const setOrderStatus = (orderId, status) => authed("PATCH", `/admin/orders/${enc(orderId)}`, { body: { status } });
+
+// Variants (admin)
+export const addVariant = (productId, body) => authed("POST", `/products/${enc(productId)}/variants`, { body });
+export const adjustVariantStock = (productId, variantId, delta) =>
+  authed("POST", `/products/${enc(productId)}/variants/${enc(variantId)}/stock`, { body: { delta } });
+export const archiveVariant = (productId, variantId) =>
+  authed("DELETE", `/products/${enc(productId)}/variants/${enc(variantId)}`);

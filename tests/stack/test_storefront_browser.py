@@ -321,3 +321,40 @@ def test_a_shopper_picks_a_size_and_colour_and_buys_that_variant(
     after = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
     stock = {v["variantId"]: v["stock"] for v in after["variants"]}
     assert stock[wanted["variantId"]] == wanted["stock"] - 1
+
+
+def test_an_admin_adds_a_variant_and_moves_its_stock(browser: Any, stack: RunningStack) -> None:
+    from playwright.sync_api import expect
+
+    listed = requests.get(f"{stack.api_url}/products?category=clothing", timeout=10).json()
+    tee = next(p for p in listed["items"] if p["name"] == "Organic Cotton Tee")
+    sku = f"TEE-BLK-XL-{uuid.uuid4().hex[:6]}"
+
+    with session(browser, stack, "admin-variants") as admin:
+        admin.go("/login")
+        admin.title("Log in")
+        admin.testid("login-email").fill(stack.admin.email)
+        admin.testid("login-password").fill(stack.admin.password)
+        admin.testid("login-submit").click()
+        admin.title("Catalog")
+        admin.go(f"/admin/products/{tee['productId']}")
+        admin.title("Edit: Organic Cotton Tee")
+        admin.testid("variant-sku").fill(sku)
+        admin.testid("variant-options").fill("Size=XL, Colour=Black")
+        admin.testid("variant-price").fill("29.00")
+        admin.testid("variant-stock").fill("2")
+        admin.testid("variant-add").click()
+        expect(admin.testid("message").first).to_contain_text(f"Added {sku}")
+        row = admin.testid("admin-variant").filter(has_text=sku)
+        row.get_by_test_id("variant-stock-delta").fill("3")
+        row.get_by_role("button", name="Adjust").click()
+        expect(row.get_by_test_id("admin-variant-stock")).to_have_text("5 in stock")
+        admin.snap("admin-variants", phone=True)
+
+    detail = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
+    added = next(v for v in detail["variants"] if v["sku"] == sku)
+    assert (added["options"], added["priceCents"], added["stock"]) == (
+        {"Size": "XL", "Colour": "Black"},
+        2900,
+        5,
+    )

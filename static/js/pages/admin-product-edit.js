@@ -8,6 +8,7 @@ import { productImage, idText } from "../components.js";
 import { notify, notifyError, flash } from "../messages.js";
 import { MAX_PRICE_CENTS, MAX_STOCK } from "../limits.js";
 import { normalizeCategory } from "../categories.js";
+import { variantsCard } from "../admin-variants.js";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK"];
@@ -279,7 +280,9 @@ async function renderEdit(view, productId, signal) {
   view.replaceChildren(
     pageHeader(`Edit: ${product.name}`, null, h("a", { class: "btn btn-secondary", href: "#/admin/products" }, "All products")),
     h("p", { class: "muted small" }, "Product id ", h("span", { class: "mono id-full", testid: "admin-product-id" }, idText(product.productId)), " · price ", priceNote),
-    h("div", { class: "grid-2" }, form, h("div", { class: "stack" }, imageForm, stockForm, archive)),
+    h("div", { class: "grid-2" }, h("div", { class: "stack" }, form,
+      variantsCard(product, async () => { update(await api.getProduct(product.productId)); return product; })),
+    h("div", { class: "stack" }, imageForm, stockForm, archive)),
   );
 }
 
