@@ -35,7 +35,10 @@ class DemoProduct:
     description: str
 
 
+# The tee is created first, so it is the oldest: the catalog's first card (newest first) stays a
+# product without options, whose card can add it to the cart directly.
 CATALOG: tuple[DemoProduct, ...] = (
+    DemoProduct("Organic Cotton Tee", "clothing", 2500, 0, "Heavyweight jersey, boxy fit."),
     DemoProduct("Stoneware Mug", "kitchen", 1250, 40, "A 350 ml mug, glazed by hand."),
     DemoProduct("Cast Iron Skillet", "kitchen", 3900, 15, "Pre-seasoned, 26 cm, for life."),
     DemoProduct("Pour-Over Coffee Set", "kitchen", 4500, 8, "Dripper, carafe and 100 filters."),
@@ -48,7 +51,6 @@ CATALOG: tuple[DemoProduct, ...] = (
     DemoProduct("Wireless Earbuds", "audio", 7900, 20, "Eight hours per charge, IPX4."),
     DemoProduct("Bookshelf Speaker", "audio", 14900, 2, "A pair of passive two-way speakers."),
     DemoProduct("Vinyl Cleaning Kit", "audio", 2400, 30, "Brush, fluid and a microfibre cloth."),
-    DemoProduct("Organic Cotton Tee", "clothing", 2500, 0, "Heavyweight jersey, boxy fit."),
 )
 
 # The tee sells in sizes and colours: (Size, Colour, price, stock) per variant.
