@@ -13,6 +13,7 @@ from chalice import (
     Chalice,
     CognitoUserPoolAuthorizer,
     CORSConfig,
+    Rate,
     Response,
 )
 from chalice.app import Request
@@ -36,7 +37,7 @@ from chalicelib.services import (
 )
 from chalicelib.web import schemas
 from chalicelib.web.http import to_http_error
-from chalicelib.web.validation import parse_body, parse_choice, parse_limit
+from chalicelib.web.validation import check_path_ids, parse_body, parse_choice, parse_limit
 
 app = Chalice(app_name="shop")
 SETTINGS = settings()
@@ -67,6 +68,7 @@ def route(
         @functools.wraps(view)
         def handle(**params: Any) -> Any:
             try:
+                check_path_ids(params)
                 return view(**params)
             except Exception as exc:
                 http_error = to_http_error(exc)
@@ -166,7 +168,8 @@ def query(name: str) -> str | None:
 
 def caller() -> identity.Caller:
     """The authenticated caller of the current request."""
-    return identity.caller_from_context(request().context)
+    current = request()
+    return identity.caller_from_context(current.context, current.headers.get("authorization"))
 
 
 def admin() -> identity.Caller:
@@ -414,3 +417,21 @@ def ship_orders(event: Any) -> None:
 def notify_shoppers(event: Any) -> None:
     """Tell shoppers what happened to their orders."""
     sqs_batch.process(event, fulfillment.on_notification_event, "notifications")
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("payments-dlq"), batch_size=10)
+def fail_dead_payments(event: Any) -> None:
+    """A payment that kept failing fails its order (reason error); a refund is tried again."""
+    sqs_batch.process(event, fulfillment.on_payment_dead_letter, "payments-dlq")
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("fulfillment-dlq"), batch_size=10)
+def return_unbooked_orders(event: Any) -> None:
+    """A shipment booking that failed for good gives its order back to CONFIRMED."""
+    sqs_batch.process(event, fulfillment.on_fulfillment_dead_letter, "fulfillment-dlq")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def expire_unpaid_orders(event: Any) -> None:
+    """Fail PENDING orders past the payment timeout and release their stock."""
+    orders.expire_unpaid(settings().payment_timeout_seconds)

@@ -43,6 +43,8 @@ class Settings:
     carrier: str
     mailer: str
     mail_sender: str
+    payment_timeout_seconds: int
+    sweep_interval_seconds: int
 
     @property
     def issuer(self) -> str:
@@ -93,4 +95,8 @@ def settings() -> Settings:
         carrier=_env("CARRIER", "simulated"),
         mailer=_env("MAILER", "recording"),
         mail_sender=_env("MAIL_SENDER", "shop@example.com"),
+        # A PENDING order not paid within this is failed (reason timeout) and its stock released.
+        payment_timeout_seconds=int(_env("PAYMENT_TIMEOUT_SECONDS", "900")),
+        # How often the sweep runs on the local stack (deployed: EventBridge, once a minute).
+        sweep_interval_seconds=int(_env("SWEEP_INTERVAL_SECONDS", "60")),
     )

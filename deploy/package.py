@@ -64,6 +64,8 @@ def _queue_logical_id(stage: str, queue_name: str) -> str:
     for consumer in messaging.CONSUMERS:
         if queue_name == f"shop-{stage}-{consumer.name}":
             return consumer.queue
+        if queue_name == f"shop-{stage}-{consumer.name}-dlq":  # the saga's DLQ consumers
+            return consumer.dead_letter_queue
     raise DeployError(f"the app reads queue {queue_name}, which the template does not declare")
 
 

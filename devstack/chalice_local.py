@@ -70,5 +70,17 @@ if not VERBOSE:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
+
+def _unsupported_method(handler: local.ChaliceRequestHandler) -> None:
+    """A method no route has (TRACE, CONNECT...): API Gateway's JSON 403, not http.server's 501."""
+    handler._send_error_response(
+        local.ForbiddenError({}, b'{"message": "Missing Authentication Token"}')
+    )
+
+
+# http.server answers any method without a do_<METHOD> with an HTML 501 page.
+for _method in ("TRACE", "CONNECT", "PROPFIND", "PURGE", "LINK", "UNLINK"):
+    setattr(local.ChaliceRequestHandler, f"do_{_method}", _unsupported_method)
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,7 @@ class Function:
             "handler=%s source=%s count=%d%s outcome=%s ms=%.0f",
             self.name,
             source,
-            len(event["Records"]),
+            len(event.get("Records", [event])),
             note,
             outcome,
             ms,
@@ -231,3 +232,27 @@ class StreamMapping(Mapping):
             stream_failures.send_failure(sqs, policy, record)
 
         stream_failures.deliver(records, invoke, policy, give_up, self.stopping.wait)
+
+class ScheduleMapping(Mapping):
+    """An EventBridge schedule: invoke the handler with a Scheduled Event every `interval` s."""
+
+    def __init__(self, function: Function, interval: float):
+        super().__init__(function, f"schedule:every {interval:g}s")
+        self.interval = interval
+
+    def poll(self) -> None:
+        """Wait one interval, then invoke once (a failure is logged; the next tick retries)."""
+        if self.stopping.wait(self.interval):
+            return
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.function.account,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "region": self.function.region,
+            "resources": [],
+            "detail": {},
+        }
+        self.function.invoke(event, self.source)

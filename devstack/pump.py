@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from chalice.app import Chalice, DynamoDBEventConfig, SQSEventConfig
+from chalice.app import Chalice, DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 from devstack.chalice_config import ChaliceConfig
-from devstack.mappings import Function, Mapping, SqsMapping, StreamMapping
+from devstack.mappings import Function, Mapping, ScheduleMapping, SqsMapping, StreamMapping
 from devstack.stream_failures import StreamFailurePolicy
 from infra import streams
 
@@ -146,6 +146,10 @@ class Pump:
                 self.mappings.extend(self._sqs(source))
             elif isinstance(source, DynamoDBEventConfig):
                 self.mappings.append(self._stream(source))
+            elif isinstance(source, ScheduledEventConfig):
+                # Every schedule runs at the local knob's pace (seconds), not its rate expression.
+                interval = float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60"))
+                self.mappings.append(ScheduleMapping(self._function(source.name), interval))
             else:
                 log.warning("%s: %s is not pumped locally", source.name, type(source).__name__)
         for mapping in self.mappings:

@@ -15,6 +15,10 @@ class Carrier(Protocol):
         """Book a shipment and return its tracking number."""
         ...
 
+    def booked(self, order_id: str) -> str | None:
+        """The tracking number of the order's shipment, if one was booked."""
+        ...
+
 
 class SimulatedCarrier:
     """Books nothing real: the tracking number is derived from the order, recorded once."""
@@ -23,6 +27,11 @@ class SimulatedCarrier:
         """Book a shipment and return its tracking number."""
         tracking = "SIM" + country + hashlib.sha256(order_id.encode()).hexdigest()[:12].upper()
         return str(ledger.record(order_id, "shipment", tracking).reference)
+
+    def booked(self, order_id: str) -> str | None:
+        """The tracking number of the order's shipment, if one was booked."""
+        done = ledger.find(order_id, "shipment")
+        return None if done is None else str(done.reference)
 
 
 def carrier(name: str) -> Carrier:

@@ -23,14 +23,16 @@ def from_stream_record(
     if event_name not in ("INSERT", "MODIFY") or not new_image:
         return None
     order = Order.from_raw_data(new_image)
-    if event_name == "MODIFY":
-        before = Order.from_raw_data(old_image) if old_image else None
-        if before is not None and before.status == order.status:
-            return None
+    before = Order.from_raw_data(old_image) if event_name == "MODIFY" and old_image else None
+    if before is not None and before.status == order.status:
+        return None
+    kind = event_type(order.status, before.status if before is not None else None)
+    if kind is None:
+        return None
     history = list(order.history or [])
     occurred_at = history[-1].at if history else order.updated_at
-    return {
-        "type": event_type(order.status),
+    event = {
+        "type": kind,
         "eventId": f"{order.order_id}:{order.status}:{len(history)}",
         "orderId": order.order_id,
         "userId": order.user_id,
@@ -40,6 +42,25 @@ def from_stream_record(
         "currency": order.currency,
         "trackingNumber": order.tracking_number,
         "email": order.contact_email,
+    }
+    if order.failure_reason:
+        event["failureReason"] = order.failure_reason
+    return event
+
+
+def money_event(
+    kind: str, order_id: str, user_id: str, amount_cents: int, currency: str, at: str
+) -> dict[str, Any]:
+    """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund."""
+    step = {"PaymentCaptured": "capture", "PaymentRefunded": "refund"}[kind]
+    return {
+        "type": kind,
+        "eventId": f"{order_id}:{step}",
+        "orderId": order_id,
+        "userId": user_id,
+        "occurredAt": at,
+        "amountCents": amount_cents,
+        "currency": currency,
     }
 
 
@@ -54,6 +75,13 @@ def publish(event: dict[str, Any]) -> None:
 
 def decode(body: str) -> dict[str, Any]:
     """An event from an SQS body (raw delivery, or wrapped in SNS's envelope); ValueError if bad."""
+    try:
+        return _decode(body)
+    except (TypeError, RecursionError) as exc:  # not a string, or nested too deep to parse
+        raise ValueError(f"an event must be a JSON object ({type(exc).__name__})") from None
+
+
+def _decode(body: str) -> dict[str, Any]:
     data = json.loads(body)
     if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
         data = json.loads(data["Message"])

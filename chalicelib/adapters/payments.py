@@ -11,6 +11,7 @@ from chalicelib.storage import ledger
 
 APPROVED = "approved"
 DECLINED = "declined"
+PENDING = "pending"  # no answer yet (tok_pending never answers)
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,21 @@ class Charge:
         """Whether the money was captured."""
         return self.outcome == APPROVED
 
+    @property
+    def pending(self) -> bool:
+        """Whether the provider has not answered yet (the payment timeout will fail the order)."""
+        return self.outcome == PENDING
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Money captured for an order: how much, and when."""
+
+    reference: str
+    amount_cents: int
+    currency: str
+    at: str
+
 
 class PaymentProvider(Protocol):
     """Charges and refunds, idempotent per order (a real provider takes the order id as key)."""
@@ -37,9 +53,14 @@ class PaymentProvider(Protocol):
         """Give a captured amount back, once per order; returns the refund reference."""
         ...
 
+    def captured(self, order_id: str) -> Capture | None:
+        """The money captured for an order, if any (asked of the provider, not of our records)."""
+        ...
+
 
 class SimulatedPaymentProvider:
-    """tok_visa approves, tok_error fails transiently, anything else declines (like tok_decline).
+    """tok_visa approves, tok_error fails transiently, tok_pending never answers, anything else
+    declines (like tok_decline).
 
     The outcome is recorded in the ledger, so a second charge of the same order answers the first
     outcome instead of charging again.
@@ -52,6 +73,8 @@ class SimulatedPaymentProvider:
             return Charge(str(ledger.detail(done).get("outcome", DECLINED)), str(done.reference))
         if token == "tok_error":
             raise TransientFailure(f"payment processor unavailable for {order_id}")
+        if token == "tok_pending":
+            return Charge(PENDING, "")
         outcome = APPROVED if token == "tok_visa" else DECLINED
         reference = "ch_" + hashlib.sha256(order_id.encode()).hexdigest()[:24]
         entry = ledger.record(
@@ -69,6 +92,21 @@ class SimulatedPaymentProvider:
             order_id, "refund", reference, {"amountCents": amount_cents, "currency": currency}
         )
         return str(entry.reference)
+
+    def captured(self, order_id: str) -> Capture | None:
+        """The money captured for an order, if any."""
+        done = ledger.find(order_id, "charge")
+        if done is None:
+            return None
+        detail = ledger.detail(done)
+        if detail.get("outcome") != APPROVED:
+            return None
+        return Capture(
+            str(done.reference),
+            int(detail.get("amountCents", 0)),
+            str(detail.get("currency", "")),
+            str(done.created_at),
+        )
 
 
 def provider(name: str) -> PaymentProvider:

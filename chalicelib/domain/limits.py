@@ -12,3 +12,4 @@ MAX_OPTIONS = 3  # option names (Size, Colour...) a product's variants share
 MAX_OPTION_VALUES = 20  # values of one option across a product's variants
 MAX_VARIANTS = 100  # variants of one product, archived ones included
 MAX_SKU_CHARS = 64
+MAX_KEY_BYTES = 2048  # DynamoDB's limit on a partition key: a longer path id cannot exist

@@ -12,6 +12,7 @@ class Status(StrEnum):
 
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
+    FULFILLING = "FULFILLING"
     FULFILLED = "FULFILLED"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
@@ -30,7 +31,11 @@ class Actor(StrEnum):
 MOVES: dict[tuple[Status, Status], frozenset[Actor]] = {
     (Status.PENDING, Status.CONFIRMED): frozenset({Actor.SYSTEM}),
     (Status.PENDING, Status.PAYMENT_FAILED): frozenset({Actor.SYSTEM}),
-    (Status.CONFIRMED, Status.FULFILLED): frozenset({Actor.SYSTEM}),
+    # Booking a shipment holds the order in FULFILLING, where a cancel can no longer land; a booking
+    # that fails for good gives it back to CONFIRMED.
+    (Status.CONFIRMED, Status.FULFILLING): frozenset({Actor.SYSTEM}),
+    (Status.FULFILLING, Status.FULFILLED): frozenset({Actor.SYSTEM}),
+    (Status.FULFILLING, Status.CONFIRMED): frozenset({Actor.SYSTEM}),
     (Status.FULFILLED, Status.DELIVERED): frozenset({Actor.ADMIN}),
     (Status.PENDING, Status.CANCELLED): frozenset({Actor.SHOPPER, Actor.ADMIN}),
     (Status.CONFIRMED, Status.CANCELLED): frozenset({Actor.SHOPPER, Actor.ADMIN}),
@@ -39,6 +44,17 @@ MOVES: dict[tuple[Status, Status], frozenset[Actor]] = {
 # Moving into these statuses gives the order's reserved stock back.
 RELEASES_STOCK = frozenset({Status.CANCELLED, Status.PAYMENT_FAILED})
 FINAL = frozenset({Status.DELIVERED, Status.CANCELLED, Status.PAYMENT_FAILED})
+# Orders in these statuses hold stock reserved for them.
+HOLDS_STOCK = frozenset({Status.PENDING, Status.CONFIRMED, Status.FULFILLING})
+
+
+class FailureReason(StrEnum):
+    """Why an order ended PAYMENT_FAILED."""
+
+    DECLINED = "declined"
+    ERROR = "error"  # the provider kept failing and the retries ran out
+    TIMEOUT = "timeout"  # not paid within the payment timeout
+
 
 EVENT_TYPES: dict[Status, str] = {
     Status.PENDING: "OrderPlaced",
@@ -61,6 +77,14 @@ def transition(current: str, target: str, actor: Actor) -> Status:
     return move[1]
 
 
-def event_type(status: str) -> str:
-    """The domain event announcing that an order entered `status`."""
+def event_type(status: str, previous: str | None = None) -> str | None:
+    """The domain event announcing that an order entered `status`, or None if it is silent.
+
+    FULFILLING is internal (booking started), and so is the way back from it to CONFIRMED: a
+    second OrderConfirmed would only start another booking.
+    """
+    if status == Status.FULFILLING:
+        return None
+    if previous == Status.FULFILLING and status == Status.CONFIRMED:
+        return None
     return EVENT_TYPES[Status(status)]

@@ -23,7 +23,7 @@ _THROTTLED = {
 _UNAVAILABLE = {"InternalErrorException", "ServiceUnavailableException"}
 
 
-def _cognito_error(exc: Any) -> Exception:
+def _cognito_error(exc: Any, operation: str = "") -> Exception:
     code = exc.response.get("Error", {}).get("Code", "")
     message = exc.response.get("Error", {}).get("Message", code)
     if code in _THROTTLED:
@@ -36,6 +36,13 @@ def _cognito_error(exc: Any) -> Exception:
         return InvalidInput(f"password: {message}" if "assword" in message else message)
     if code in {"CodeMismatchException", "ExpiredCodeException"}:
         return InvalidInput("code is wrong or has expired")
+    if code == "PasswordResetRequiredException":
+        return Unauthenticated("This account's password must be reset before signing in")
+    if code == "UserLambdaValidationException":
+        # A Cognito trigger (pre sign-up, pre authentication...) refused the request.
+        if operation == "initiate_auth":
+            return Unauthenticated("Signing in was refused for this account")
+        return InvalidInput(f"The request was refused: {message}")
     if code in {"NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException"}:
         return Unauthenticated(
             "Confirm your email first"
@@ -51,7 +58,7 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
     try:
         return getattr(aws.client("cognito-idp"), operation)(**params)  # type: ignore[no-any-return]
     except ClientError as exc:
-        raise _cognito_error(exc) from None
+        raise _cognito_error(exc, operation) from None
 
 
 def register(email: str, password: str, name: str) -> dict[str, Any]:

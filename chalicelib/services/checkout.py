@@ -13,7 +13,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, OutOfStoc
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.order_rules import Status
 from chalicelib.services import carts, catalog, idempotency, orders, profiles
-from chalicelib.storage import models
+from chalicelib.storage import models, transactions
 from chalicelib.storage.models import Cart, HistoryEntry, Order, OrderLine, Product
 
 CREATED = 201
@@ -152,7 +152,8 @@ def _reservation(lines: list[pricing.Line]) -> tuple[list[Any], Any]:
 
 def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
     groups = by_product(lines)
-    try:
+
+    def write() -> None:
         with TransactWrite(connection=models.transactions()) as transaction:
             for product_id, product_lines in groups.items():
                 actions, condition = _reservation(product_lines)
@@ -160,6 +161,9 @@ def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None
             transaction.save(order, condition=Order.order_id.does_not_exist())
             if cart is not None:
                 transaction.delete(cart, condition=Cart.version == cart.version)
+
+    try:
+        transactions.with_retries(write)  # a hot product's conflicts are retried, then a 503
     except TransactWriteError as exc:
         _explain(exc, list(groups.values()), has_cart=cart is not None)
         raise

@@ -6,21 +6,22 @@ SQS message, so a duplicate or late delivery finds the work done and changes not
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import clock, log
-from chalicelib.adapters import carriers, mail, payments
+from chalicelib.adapters import carriers, events, mail, payments
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidTransition
-from chalicelib.domain.order_rules import Actor, Status
+from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, FailureReason, Status
 from chalicelib.services import orders
-from chalicelib.storage import ledger
-from chalicelib.storage.models import Profile
+from chalicelib.storage.models import Order, Profile
 
 _log = log.logger("fulfillment")
+DECLINED, ERROR = FailureReason.DECLINED, FailureReason.ERROR
 
 
 @lru_cache(maxsize=1)
@@ -49,32 +50,64 @@ def on_payment_event(event: dict[str, Any]) -> None:
         refund_if_captured(event["orderId"])
 
 
+def on_payment_dead_letter(event: dict[str, Any]) -> None:
+    """The payments DLQ: a charge that kept failing fails its order; a refund gets one more try."""
+    _log.error("payment step failed for good", extra={"fields": {"alarm": "saga"}})
+    if event["type"] == "OrderPlaced":
+        with contextlib.suppress(InvalidTransition):  # paid, cancelled or timed out meanwhile
+            orders.move(event["orderId"], Status.PAYMENT_FAILED, Actor.SYSTEM, failure_reason=ERROR)
+    refund_if_captured(event["orderId"])
+
+
 def take_payment(order_id: str) -> None:
-    """Charge a PENDING order once and move it to CONFIRMED or PAYMENT_FAILED."""
+    """Charge a PENDING order once and move it on; refund if it moved on without us."""
     order = orders.load(order_id)
     if order.status != Status.PENDING:
-        _log.info("not pending; nothing to charge", extra={"fields": {"status": order.status}})
+        # Cancelled or timed out: a charge an earlier attempt captured (and crashed) goes back.
+        refund_if_captured(order_id, order)
         return
     charge = payment_provider().charge(
         order_id, int(order.total_cents), order.currency, order.payment_token
     )
-    target = Status.CONFIRMED if charge.approved else Status.PAYMENT_FAILED
+    if charge.pending:
+        _log.info("no answer from the provider; the payment timeout decides")
+        return
+    if charge.approved:
+        _announce(order, "PaymentCaptured", int(order.total_cents), order.currency)
+    target, reason = (
+        (Status.CONFIRMED, None) if charge.approved else (Status.PAYMENT_FAILED, DECLINED)
+    )
     try:
-        orders.move(order_id, target, Actor.SYSTEM, current=order)
+        orders.move(order_id, target, Actor.SYSTEM, failure_reason=reason, current=order)
     except InvalidTransition:
-        # The order moved on meanwhile (a cancel won the race): money taken for it goes back.
+        # The order moved on meanwhile (a cancel or the timeout won the race): the money goes back.
         refund_if_captured(order_id)
 
 
-def refund_if_captured(order_id: str) -> None:
-    """Refund a cancelled order whose payment was captured (once)."""
-    order = orders.load(order_id)
-    charge = ledger.find(order_id, "charge")
-    captured = charge is not None and ledger.detail(charge).get("outcome") == payments.APPROVED
-    if order.status != Status.CANCELLED or not captured:
+def refund_if_captured(order_id: str, order: Order | None = None) -> None:
+    """Refund the captured payment of an order that ended CANCELLED or PAYMENT_FAILED, once.
+
+    The provider refunds once per order (its idempotency key), so running this again after a crash
+    or on a duplicate event refunds nothing twice; an error raises, and the message that carried
+    it is retried until it succeeds or reaches the DLQ (whose alarm fires).
+    """
+    order = order if order is not None else orders.load(order_id)
+    if order.status not in RELEASES_STOCK:
         return
-    reference = payment_provider().refund(order_id, int(order.total_cents), order.currency)
-    _log.info("refunded", extra={"fields": {"refund": reference}})
+    capture = payment_provider().captured(order_id)
+    if capture is None:
+        return
+    _announce(order, "PaymentCaptured", capture.amount_cents, capture.currency)
+    payment_provider().refund(order_id, capture.amount_cents, capture.currency)
+    _announce(order, "PaymentRefunded", capture.amount_cents, capture.currency)
+
+
+def _announce(order: Order, kind: str, amount_cents: int, currency: str) -> None:
+    # Published before the message is acknowledged: at least once, with one eventId per step.
+    stamp = clock.iso(clock.now())
+    events.publish(
+        events.money_event(kind, order.order_id, order.user_id, amount_cents, currency, stamp)
+    )
 
 
 def on_fulfillment_event(event: dict[str, Any]) -> None:
@@ -83,19 +116,39 @@ def on_fulfillment_event(event: dict[str, Any]) -> None:
         ship(event["orderId"])
 
 
-def ship(order_id: str) -> None:
-    """Book a shipment for a CONFIRMED order once and move it to FULFILLED."""
-    order = orders.load(order_id)
-    if order.status != Status.CONFIRMED:
-        _log.info("not confirmed; nothing to ship", extra={"fields": {"status": order.status}})
+def on_fulfillment_dead_letter(event: dict[str, Any]) -> None:
+    """The fulfillment DLQ: a booking that failed for good gives the order back to CONFIRMED."""
+    _log.error("shipment booking failed for good", extra={"fields": {"alarm": "saga"}})
+    order = orders.load(event["orderId"])
+    if order.status != Status.FULFILLING:
         return
-    tracking = carrier().create_shipment(order_id, order.shipping_address.country)
+    tracking = carrier().booked(order.order_id)
+    target = Status.FULFILLED if tracking else Status.CONFIRMED
     try:
+        orders.move(order.order_id, target, Actor.SYSTEM, tracking_number=tracking, current=order)
+    except InvalidTransition:
+        return
+
+
+def ship(order_id: str) -> None:
+    """Book a shipment for a CONFIRMED order once: CONFIRMED -> FULFILLING -> FULFILLED.
+
+    The move to FULFILLING comes first and is conditional, so a cancel either lands before it
+    (and nothing is booked) or is refused after it (and the order ships).
+    """
+    order = orders.load(order_id)
+    try:
+        if order.status == Status.CONFIRMED:
+            orders.move(order_id, Status.FULFILLING, Actor.SYSTEM, current=order)
+        elif order.status != Status.FULFILLING:
+            _log.info("not confirmed; nothing to ship", extra={"fields": {"status": order.status}})
+            return
+        tracking = carrier().create_shipment(order_id, order.shipping_address.country)
         orders.move(
             order_id, Status.FULFILLED, Actor.SYSTEM, tracking_number=tracking, current=order
         )
-    except InvalidTransition:
-        _log.warning("cancelled while shipping; shipment booked", extra={"fields": {"t": tracking}})
+    except InvalidTransition as exc:
+        _log.info("moved on meanwhile; nothing to ship", extra={"fields": {"status": exc.current}})
 
 
 _SUBJECTS = {
@@ -121,9 +174,22 @@ def order_reference(order_id: str) -> str:
     return order_id.removeprefix("ord_")[:8].upper()
 
 
+# ISO 4217 minor units of the currencies that do not have two (every other one has two).
+MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
+    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+
+
 def money(cents: int, currency: str) -> str:
-    """An amount for people: `24.00 USD` (minor units are cents for the shop's currencies)."""
-    return f"{cents // 100:,}.{cents % 100:02d} {currency}"
+    """An amount for people in its currency's minor units: `24.00 USD`, `2,400 JPY`, `1.500 KWD`."""
+    digits = MINOR_UNITS.get(currency.upper(), 2)
+    sign, amount = ("-" if cents < 0 else ""), abs(cents)
+    if digits == 0:
+        return f"{sign}{amount:,} {currency}"
+    whole, fraction = divmod(amount, 10**digits)
+    return f"{sign}{whole:,}.{fraction:0{digits}d} {currency}"
 
 
 def on_notification_event(event: dict[str, Any]) -> None:

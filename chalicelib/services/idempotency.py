@@ -86,10 +86,10 @@ def begin(scope: str, key: str, fingerprint: str) -> Claim | Replay:
     except PutError as exc:
         if not condition_failed(exc):
             raise
-    return _existing(record_key, fingerprint, now)
+    return _existing(record_key, fingerprint, now, nonce)
 
 
-def _existing(record_key: str, fingerprint: str, now: int) -> Claim | Replay:
+def _existing(record_key: str, fingerprint: str, now: int, nonce: str) -> Claim | Replay:
     try:
         record = IdempotencyRecord.get(record_key, consistent_read=True)
     except DoesNotExist:
@@ -97,6 +97,9 @@ def _existing(record_key: str, fingerprint: str, now: int) -> Claim | Replay:
     if record.request_hash != fingerprint:
         raise IdempotencyMismatch("This Idempotency-Key was used with a different request body")
     stored = json.loads(record.response or "{}")
+    if record.state == IN_PROGRESS and stored.get("nonce") == nonce:
+        # Our own put, applied but its answer lost and retried by the client library: ours.
+        return Claim(record_key, nonce, fingerprint)
     if record.state == COMPLETED:
         return Replay(int(record.status_code or 200), stored.get("body"))
     if int(record.locked_until) > now:
@@ -121,14 +124,29 @@ def _take_over(record: IdempotencyRecord, nonce: str, now: int) -> Claim:
 
 def complete(claim: Claim, status_code: int, body: Any) -> None:
     """Store the answer, so retries with this key replay it for 24 hours."""
-    IdempotencyRecord(claim.key).update(
-        actions=[
-            IdempotencyRecord.state.set(COMPLETED),
-            IdempotencyRecord.status_code.set(status_code),
-            IdempotencyRecord.response.set(json.dumps({"nonce": claim.nonce, "body": body})),
-        ],
-        condition=IdempotencyRecord.state == IN_PROGRESS,
-    )
+    try:
+        IdempotencyRecord(claim.key).update(
+            actions=[
+                IdempotencyRecord.state.set(COMPLETED),
+                IdempotencyRecord.status_code.set(status_code),
+                IdempotencyRecord.response.set(json.dumps({"nonce": claim.nonce, "body": body})),
+            ],
+            condition=IdempotencyRecord.state == IN_PROGRESS,
+        )
+    except UpdateError as exc:
+        if not (condition_failed(exc) and _completed_by(claim)):
+            raise
+
+
+def _completed_by(claim: Claim) -> bool:
+    # A slow answer makes botocore retry the update after DynamoDB applied it: the retry then
+    # finds the record COMPLETED, by us (same nonce), and that is success, not a failure.
+    try:
+        record = IdempotencyRecord.get(claim.key, consistent_read=True)
+    except DoesNotExist:
+        return False
+    stored = json.loads(record.response or "{}")
+    return record.state == COMPLETED and stored.get("nonce") == claim.nonce
 
 
 def release(claim: Claim) -> None:

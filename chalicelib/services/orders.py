@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
@@ -9,11 +10,17 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.domain import variants as variant_ids
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, InvalidTransition, NotFound
 from chalicelib.domain.identity import Caller
-from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Status, transition
+from chalicelib.domain.order_rules import (
+    RELEASES_STOCK,
+    Actor,
+    FailureReason,
+    Status,
+    transition,
+)
 from chalicelib.services import profiles
-from chalicelib.storage import models, paging
+from chalicelib.storage import models, paging, transactions
 from chalicelib.storage.models import HistoryEntry, Order, Product
 
 _MAX_ATTEMPTS = 3
@@ -25,6 +32,7 @@ def render(order: Order) -> dict[str, Any]:
         "orderId": order.order_id,
         "userId": order.user_id,
         "status": order.status,
+        "failureReason": order.failure_reason,
         "items": [
             {
                 "productId": line.product_id,
@@ -115,6 +123,7 @@ def move(
     actor: Actor,
     *,
     tracking_number: str | None = None,
+    failure_reason: FailureReason | None = None,
     current: Order | None = None,
 ) -> dict[str, Any]:
     """Move an order to `target`, conditional on the status it moves from.
@@ -127,13 +136,15 @@ def move(
     for _ in range(_MAX_ATTEMPTS):
         order = order if order is not None else load(order_id)
         new_status = transition(order.status, target, actor)
-        if _write_move(order, new_status, tracking_number):
+        if _write_move(order, new_status, tracking_number, failure_reason):
             return render(order)
         order = None
     raise Conflict(f"Order {order_id} kept changing; try again")
 
 
-def _write_move(order: Order, new_status: Status, tracking_number: str | None) -> bool:
+def _write_move(
+    order: Order, new_status: Status, tracking_number: str | None, reason: FailureReason | None
+) -> bool:
     stamp = clock.iso(clock.now())
     entry = HistoryEntry(status=new_status.value, at=stamp)
     actions: list[Any] = [
@@ -143,6 +154,8 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
     ]
     if tracking_number is not None:
         actions.append(Order.tracking_number.set(tracking_number))
+    if reason is not None:
+        actions.append(Order.failure_reason.set(reason.value))
     condition = Order.status == order.status
     if new_status not in RELEASES_STOCK:
         try:
@@ -156,6 +169,7 @@ def _write_move(order: Order, new_status: Status, tracking_number: str | None) -
         return False
     # A transaction answers nothing: apply the same change to the copy in hand.
     order.status, order.updated_at = new_status.value, stamp
+    order.failure_reason = reason.value if reason is not None else order.failure_reason
     order.history = [*order.history, entry]
     return True
 
@@ -179,7 +193,8 @@ def _restock(variant: str, quantity: int) -> Any:
 
 def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> bool:
     # The status change and the stock coming back are one transaction: never one without the other.
-    try:
+    # A release is never refused: it may take stock above the cap that admin deltas respect.
+    def write() -> None:
         with TransactWrite(connection=models.transactions()) as transaction:
             transaction.update(order, actions=actions, condition=condition)
             for product_id, lines in _lines_by_product(order).items():
@@ -188,9 +203,36 @@ def _write_move_releasing_stock(order: Order, actions: list[Any], condition: Any
                     actions=[_restock(variant, quantity) for variant, quantity in lines],
                     condition=Product.product_id.exists(),
                 )
+
+    try:
+        transactions.with_retries(write)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons
         if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
             return False
         raise
     return True
+
+
+def expire_unpaid(timeout_seconds: int, limit: int = 500) -> int:
+    """Fail the PENDING orders placed more than `timeout_seconds` ago (reason: timeout); how many.
+
+    A Query of the status index, oldest first, up to `limit` per run; each move is conditional on
+    PENDING, so an order paid or cancelled meanwhile is left alone.
+    """
+    cutoff = clock.sort_key(clock.now() - timedelta(seconds=timeout_seconds), "")
+    expired = 0
+    for order in Order.status_index.query(
+        Status.PENDING.value, Order.sort_key < cutoff, limit=limit, scan_index_forward=True
+    ):
+        try:
+            move(
+                order.order_id,
+                Status.PAYMENT_FAILED,
+                Actor.SYSTEM,
+                failure_reason=FailureReason.TIMEOUT,
+            )
+        except (InvalidTransition, NotFound):
+            continue
+        expired += 1
+    return expired

@@ -202,6 +202,8 @@ class Order(Model):
     shipping_address = Address(attr_name="shippingAddress")
     payment_token = UnicodeAttribute(attr_name="paymentToken")
     tracking_number = UnicodeAttribute(null=True, attr_name="trackingNumber")
+    # Why a PAYMENT_FAILED order failed: declined, error or timeout (null in any other status).
+    failure_reason = UnicodeAttribute(null=True, attr_name="failureReason")
     history = ListAttribute(of=HistoryEntry)
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")

@@ -75,9 +75,11 @@ def to_http_error(exc: BaseException) -> ChaliceViewError | None:
     code = aws_error_code(exc)
     if code == "TransactionCanceledException" and _cancelled_by_throttling(exc):
         code = "ThrottlingException"
+    if code == "TransactionConflictException":
+        code = "ThrottlingException"  # a passing conflict: safe to retry, never the client's fault
     if code in RETRYABLE_AWS_CODES:
         return ServiceUnavailableError("A dependency is busy; retry with the same Idempotency-Key")
-    if code == "TransactionCanceledException" or code == "TransactionConflictException":
+    if code == "TransactionCanceledException":
         return ConflictError("The request conflicted with a concurrent change; retry it")
     if _is_connection_error(exc):
         return ServiceUnavailableError("A dependency is unreachable; retry later")
@@ -90,6 +92,7 @@ _THROTTLING_REASONS = frozenset(
         "ProvisionedThroughputExceeded",
         "RequestLimitExceeded",
         "InternalServerError",
+        "TransactionConflict",
     }
 )
 

@@ -168,6 +168,11 @@ def response_schemas() -> dict[str, Schema]:
                 "orderId": ID,
                 "userId": ID,
                 "status": STATUS,
+                "failureReason": {
+                    "type": ["string", "null"],
+                    "description": "Why a PAYMENT_FAILED order failed: declined, error or timeout "
+                    "(null otherwise; clients must accept values they do not know)",
+                },
                 "items": {"type": "array", "minItems": 1, "items": ref("PricedLine")},
                 "totalCents": _CENTS,
                 "currency": schemas.CURRENCY,

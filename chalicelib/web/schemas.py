@@ -170,6 +170,7 @@ READ_ONLY_FIELDS = frozenset(
         "email",
         "history",
         "trackingNumber",
+        "failureReason",
         "stock",
         "currency",
         "priceCents",

@@ -16,6 +16,7 @@ from typing import Any
 import fastjsonschema
 
 from chalicelib.domain.errors import InvalidInput, PayloadTooLarge
+from chalicelib.domain.limits import MAX_KEY_BYTES
 from chalicelib.web.schemas import READ_ONLY_FIELDS, Schema
 
 MAX_BODY_BYTES = 64 * 1024
@@ -102,3 +103,11 @@ def parse_choice(name: str, value: str | None, pattern: str) -> str | None:
     if not re.fullmatch(pattern, value):
         raise InvalidInput(f"{name} is not valid")
     return value
+
+
+def check_path_ids(params: dict[str, Any]) -> None:
+    """Refuse a path id no item can have (over 2,048 bytes): AWS fails even a read of one."""
+    for name, value in params.items():
+        if isinstance(value, str) and len(value.encode("utf-8")) > MAX_KEY_BYTES:
+            camel = "".join(w.capitalize() if i else w for i, w in enumerate(name.split("_")))
+            raise InvalidInput(f"{camel} is too long (over {MAX_KEY_BYTES} bytes)")

@@ -55,13 +55,14 @@ export function formatDate(iso) {
   return Number.isNaN(d.getTime()) ? String(iso ?? "") : dayFormat.format(d);
 }
 
-export const ORDER_STATUSES = ["PENDING", "CONFIRMED", "FULFILLED", "DELIVERED", "CANCELLED", "PAYMENT_FAILED"];
+export const ORDER_STATUSES = ["PENDING", "CONFIRMED", "FULFILLING", "FULFILLED", "DELIVERED", "CANCELLED", "PAYMENT_FAILED"];
 export const FINAL_STATUSES = new Set(["FULFILLED", "DELIVERED", "CANCELLED", "PAYMENT_FAILED"]);
 export const CANCELLABLE_STATUSES = new Set(["PENDING", "CONFIRMED"]);
 
 const STATUS_LABELS = {
   PENDING: "Pending payment",
   CONFIRMED: "Confirmed",
+  FULFILLING: "Being shipped",
   FULFILLED: "Shipped",
   DELIVERED: "Delivered",
   CANCELLED: "Cancelled",

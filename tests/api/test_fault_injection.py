@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.services import idempotency
+from chalicelib.storage import transactions
 from chalicelib.storage.models import Order
 from tests.conftest import ADDRESS
 from tests.faults import cancelled, failing, read_timeout
@@ -94,15 +95,18 @@ def test_a_throttled_cart_checkout_keeps_the_cart(api, shopper, product_factory)
     assert (Order.count(), stock_of(api, pid)) == (1, 3)
 
 
-def test_a_transaction_conflict_is_a_409_and_the_retry_places_once(api, shopper, product_factory):
+def test_a_transaction_that_keeps_conflicting_is_a_503_and_the_retry_places_once(
+    api, shopper, product_factory
+):
+    """API.md: conflicts are retried in-process, then a 503 (it used to be a 409: issue 14)."""
     pid = product_factory(stock=5)["productId"]
     key = {"Idempotency-Key": "conflict-1"}
 
     with failing("TransactWriteItems", cancelled("TransactionConflict")) as fault:
         failed = api.post("/orders", order_body(pid), user=shopper, headers=key)
 
-    assert fault.failed == 1
-    assert failed.error() == (409, "ConflictError")
+    assert fault.failed == transactions.MAX_ATTEMPTS
+    assert failed.error() == (503, "ServiceUnavailableError")
     assert (Order.count(), stock_of(api, pid)) == (0, 5)
     retried = api.post("/orders", order_body(pid), user=shopper, headers=key)
     assert retried.status == 201

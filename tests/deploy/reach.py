@@ -178,7 +178,7 @@ def entry_points() -> dict[str, list[str]]:
         if not isinstance(node, ast.FunctionDef):
             continue
         decorators = _decorator_names(node)
-        if decorators & {"app.on_sqs_message", "app.on_dynamodb_record"}:
+        if decorators & {"app.on_sqs_message", "app.on_dynamodb_record", "app.schedule"}:
             functions[node.name] = [f"app:{node.name}"]
         elif decorators & {"route", "app.middleware"}:
             app.defs.setdefault(node.name, node)  # middleware may sit under an `if`

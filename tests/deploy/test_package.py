@@ -116,6 +116,9 @@ def test_each_queue_handler_reads_its_own_queue_after_the_queue_exists(
     sam: dict[str, Any],
 ) -> None:
     by_name = {f"shop-{STAGE}-{consumer.name}": consumer.queue for consumer in CONSUMERS}
+    # The saga's DLQ consumers (issue 14) read two dead-letter queues.
+    dead = {c.name: c.dead_letter_queue for c in CONSUMERS if c.name in ("payments", "fulfillment")}
+    by_name |= {f"shop-{STAGE}-{name}-dlq": queue for name, queue in dead.items()}
     prefix = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
     read = set()
     for function in _functions(sam).values():
@@ -128,7 +131,7 @@ def test_each_queue_handler_reads_its_own_queue_after_the_queue_exists(
             # Chalice names the queue by an Fn::Sub; DependsOn orders it after the queue.
             assert function["DependsOn"] == [queue]
             read.add(queue)
-    assert read == {consumer.queue for consumer in CONSUMERS}
+    assert read == {consumer.queue for consumer in CONSUMERS} | set(dead.values())
 
 
 def test_the_publisher_reads_the_orders_tables_stream(sam: dict[str, Any]) -> None:

@@ -26,6 +26,10 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
         lambda env: True,
         "ship() only moves CONFIRMED to FULFILLED, which never releases stock",
     ),
+    ("return_unbooked_orders", "products"): (
+        lambda env: True,
+        "a failed booking moves FULFILLING back to CONFIRMED (or on to FULFILLED): no release",
+    ),
     ("notify_shoppers", "ledger"): (
         lambda env: env.get("MAILER") != "ses",
         "only the SES mailer records sent mail in the ledger",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -196,6 +197,24 @@ def _shop_for_a_while(
     api.get("/admin/orders?status=FULFILLED", user=admin)
     api.patch(f"/admin/orders/{paid['orderId']}", {"status": "DELIVERED"}, user=admin)
     pipeline.run()
+    _fail_for_good(api, shopper, line, pipeline, paid)
+
+
+def _fail_for_good(api: Any, shopper: Any, line: Any, pipeline: Any, paid: Any) -> None:
+    """The saga's failure paths: a payment and a booking in their DLQs, and the timeout sweep."""
+    from tests.api.test_saga import SCHEDULED_EVENT, invoke
+
+    checkout = {"shippingAddress": ADDRESS, "paymentToken": "tok_error", "items": line}
+    api.post("/orders", checkout, user=shopper)
+    before = len(pipeline.failures)
+    pipeline.run(rounds=8)
+    assert len(pipeline.failures) - before == 5  # the tok_error charge, retried to its DLQ
+    del pipeline.failures[before:]
+    invoke(pipeline, "fail_dead_payments", "payments-dlq", pipeline.dead_letters("payments"))
+    booking = {"type": "OrderConfirmed", "orderId": paid["orderId"], "userId": paid["userId"]}
+    message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": json.dumps(booking)}
+    invoke(pipeline, "return_unbooked_orders", "fulfillment-dlq", [message])
+    pipeline.client.lambda_.invoke("expire_unpaid_orders", SCHEDULED_EVENT)
 
 
 def test_every_call_of_every_function_is_allowed_by_its_own_policy(

@@ -28,8 +28,8 @@ def event_sources() -> list[Any]:
 
 def _queue_names() -> set[str]:
     queues = views.of_type("AWS::SQS::Queue", stage="local").values()
-    names = {props["QueueName"].removeprefix("shop-local-") for props in queues}
-    return {name for name in names if not name.endswith("-dlq")}
+    # Dead-letter queues count: the saga's DLQ consumers read them (issue 14).
+    return {props["QueueName"].removeprefix("shop-local-") for props in queues}
 
 
 def _streamed_tables() -> set[str]:

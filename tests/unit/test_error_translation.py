@@ -24,7 +24,7 @@ def _cancelled(*reasons: str | None) -> TransactWriteError:
     [
         ((None, "ThrottlingError"), 503),
         (("ProvisionedThroughputExceeded",), 503),
-        ((None, "TransactionConflict"), 409),
+        ((None, "TransactionConflict"), 503),  # API.md: never a 409 while stock remains
         (("ConditionalCheckFailed",), 409),
     ],
 )

@@ -12,7 +12,10 @@ from chalicelib.domain.order_rules import MOVES, Actor, Status, event_type, tran
 ALLOWED = {
     ("PENDING", "CONFIRMED", "system"),
     ("PENDING", "PAYMENT_FAILED", "system"),
-    ("CONFIRMED", "FULFILLED", "system"),
+    # API.md (issue 14): booking holds the order in FULFILLING; a failed booking returns it.
+    ("CONFIRMED", "FULFILLING", "system"),
+    ("FULFILLING", "FULFILLED", "system"),
+    ("FULFILLING", "CONFIRMED", "system"),
     ("FULFILLED", "DELIVERED", "admin"),
     ("PENDING", "CANCELLED", "shopper"),
     ("PENDING", "CANCELLED", "admin"),
@@ -41,8 +44,11 @@ def test_an_unknown_status_is_an_invalid_transition():
         transition("SHIPPED", "DELIVERED", Actor.ADMIN)
 
 
-def test_every_status_announces_itself_with_a_contract_event():
-    assert {event_type(s) for s in Status} == {
+def test_every_status_but_fulfilling_announces_itself_with_a_contract_event():
+    assert event_type(Status.FULFILLING) is None
+    assert event_type(Status.CONFIRMED, previous=Status.FULFILLING) is None
+    assert event_type(Status.FULFILLED, previous=Status.FULFILLING) == "OrderFulfilled"
+    assert {event_type(s) for s in Status if s != Status.FULFILLING} == {
         "OrderPlaced",
         "OrderConfirmed",
         "PaymentFailed",
