@@ -233,6 +233,7 @@ class StreamMapping(Mapping):
 
         stream_failures.deliver(records, invoke, policy, give_up, self.stopping.wait)
 
+
 class ScheduleMapping(Mapping):
     """An EventBridge schedule: invoke the handler with a Scheduled Event every `interval` s."""
 
