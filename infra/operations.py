@@ -31,6 +31,9 @@ FUNCTIONS = (
     "take_payments",
     "ship_orders",
     "notify_shoppers",
+    "fail_dead_payments",
+    "return_unbooked_orders",
+    "expire_unpaid_orders",
 )
 API_5XX_RATE = 0.05
 API_P99_MS = 3000
