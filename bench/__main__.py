@@ -33,6 +33,7 @@ SECTIONS = {
     "search": 240,
     "soak": 1200,
     "persistence": 600,
+    "cost": 180,
 }
 LOGS = ROOT / "build" / "bench"
 

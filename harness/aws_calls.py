@@ -11,11 +11,13 @@ import botocore.client
 
 
 class CallLog(Counter[tuple[str, str]]):
-    """Calls by (service, operation), e.g. ("dynamodb", "Query"); `sent` keeps their params."""
+    """Calls by (service, operation), e.g. ("dynamodb", "Query"); `sent` keeps their params and
+    `received` their answers (None where the call raised), in the same order."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[tuple[str, str, dict[str, Any]]] = []
+        self.received: list[Any] = []
 
     def service(self, name: str) -> Counter[str]:
         """The operations of one service and how often each ran."""
@@ -32,7 +34,10 @@ def count_aws_calls() -> Iterator[CallLog]:
         service = self.meta.service_model.service_name
         log[(service, operation_name)] += 1
         log.sent.append((service, operation_name, api_params))
-        return original(self, operation_name, api_params)
+        log.received.append(None)
+        answer = original(self, operation_name, api_params)
+        log.received[-1] = answer
+        return answer
 
     botocore.client.BaseClient._make_api_call = counting
     try:

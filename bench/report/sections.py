@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench import report_stack, search
+from bench import cost, report_stack, search
 from bench.report import findings, notes, tables
 from bench.report.markdown import Result, mb, met, ms, paragraphs, ratio, table
 
@@ -207,4 +207,5 @@ SECTIONS: dict[str, tuple[str, Callable[[Result], str]]] = {
     "search": ("7. Search", search.render),
     "soak": ("8. Soak", report_stack.soak),
     "persistence": ("9. Persistence", report_stack.persistence),
+    "cost": ("10. Cost per order", cost.render),
 }
