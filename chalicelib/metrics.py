@@ -9,11 +9,15 @@ that two stages in one account never mix; a metric with a finer breakdown (payme
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+from chalicelib.log import logger
 
 NAMESPACE = "Shop"
 STAGE = "Stage"  # dimension: the Chalice stage, e.g. prod
 REASON = "Reason"  # dimension of PaymentFailures: declined, error, timeout, ...
+CURRENCY = "Currency"  # dimension of RevenueCents: cents of different currencies never add up
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,9 @@ class Metric:
 
 
 ORDERS_PLACED = Metric("OrdersPlaced", "Count")
-REVENUE_CENTS = Metric("RevenueCents", "None")  # integer minor units of the order's currency
+# Integer minor units; the Stage-only series adds currencies up, which is right for a one-currency
+# shop, and the (Stage, Currency) series is right for any.
+REVENUE_CENTS = Metric("RevenueCents", "None", ((STAGE,), (STAGE, CURRENCY)))
 PAYMENT_FAILURES = Metric("PaymentFailures", "Count", ((STAGE,), (STAGE, REASON)))
 REFUNDS = Metric("Refunds", "Count")
 PIPELINE_LAG_SECONDS = Metric("PipelineLagSeconds", "Seconds")  # placed to FULFILLED
@@ -38,3 +44,33 @@ ALL: tuple[Metric, ...] = (
     REFUNDS,
     PIPELINE_LAG_SECONDS,
 )
+
+
+_log = logger("metrics")
+
+
+def emit(metric: Metric, value: float, stage: str, **dimensions: str) -> None:
+    """Write one metric point as an EMF log line (CloudWatch makes it a metric; no API call)."""
+    names = {name for names in metric.dimension_sets for name in names}
+    values = {STAGE: stage, **dimensions}
+    if set(values) != names:
+        raise ValueError(
+            f"{metric.name} takes the dimensions {sorted(names)}, not {sorted(values)}"
+        )
+    document = {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [list(names) for names in metric.dimension_sets],
+                    "Metrics": [{"Name": metric.name, "Unit": metric.unit}],
+                }
+            ],
+        },
+        **values,
+        metric.name: value,
+    }
+    # The log line's context (orderId, correlationId, ...) rides along as EMF properties:
+    # searchable in Logs Insights, never dimensions (which would multiply the metric's cost).
+    _log.info(metric.name, extra={"fields": document})
