@@ -45,6 +45,8 @@ class Settings:
     mail_sender: str
     payment_timeout_seconds: int
     sweep_interval_seconds: int
+    stripe_secret_id: str
+    stripe_api_base: str
 
     @property
     def issuer(self) -> str:
@@ -99,4 +101,8 @@ def settings() -> Settings:
         payment_timeout_seconds=int(_env("PAYMENT_TIMEOUT_SECONDS", "900")),
         # How often the sweep runs on the local stack (deployed: EventBridge, once a minute).
         sweep_interval_seconds=int(_env("SWEEP_INTERVAL_SECONDS", "60")),
+        # PAYMENT_PROVIDER=stripe: the Secrets Manager secret with the keys, and (tests, local
+        # stack) the address of a stand-in instead of api.stripe.com.
+        stripe_secret_id=_env("STRIPE_SECRET_ID", f"{prefix}-stripe"),
+        stripe_api_base=_env("STRIPE_API_BASE"),
     )

@@ -113,4 +113,8 @@ def provider(name: str) -> PaymentProvider:
     """The payment provider configured for this stage."""
     if name == "simulated":
         return SimulatedPaymentProvider()
+    if name == "stripe":  # imported here: the stripe library is loaded only where payments run
+        from chalicelib.adapters.stripe_payments import StripePaymentProvider
+
+        return StripePaymentProvider()
     raise ValueError(f"Unknown payment provider {name!r}")
