@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters import payments
+from chalicelib.adapters.stripe_payments import StripePaymentProvider
 from chalicelib.domain.errors import TransientFailure
 from harness.stripe_standin import StripeStandIn, serve
 
@@ -149,7 +150,7 @@ def test_stripe_confirms_again_after_a_transient_error_with_a_fresh_key(
 
 
 def test_stripe_refunds_once_per_key(stripe_keys: StripeStandIn) -> None:
-    stripe = payments.provider("stripe")
+    stripe = StripePaymentProvider()  # refund by key: the port gains it with returns
     order = _order()
     charge = stripe.charge(order, 3000, "USD", "tok_visa")
     stripe.refund(order, 2000, "USD")
