@@ -38,6 +38,13 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
         lambda env: env.get("MAILER") != "ses",
         "only MAILER=ses sends mail",
     ),
+    **{
+        (function, "secretsmanager"): (
+            lambda env: env.get("PAYMENT_PROVIDER") != "stripe",
+            "only PAYMENT_PROVIDER=stripe reads the provider's keys from Secrets Manager",
+        )
+        for function in ("take_payments", "fail_dead_payments")
+    },
     ("api_handler", "cognito-idp"): (
         lambda env: env.get("AUTO_CONFIRM") != "true",
         "SignUp, ConfirmSignUp and InitiateAuth are unsigned public APIs that IAM never sees; "
@@ -228,6 +235,22 @@ def test_every_placeholder_of_the_templates_is_a_stack_output_or_a_pseudo_parame
         text = json.dumps(policies.load(function))
         used = set(re.findall(r"\$\{([^}]+)\}", text)) - {"Env:MAIL_SENDER"}
         assert used <= known, (function, used - known)
+
+
+def test_only_a_stage_paying_with_stripe_may_read_its_stripe_secret() -> None:
+    env = {**_stage_env("prod"), "PAYMENT_PROVIDER": "stripe"}
+    stripe = policies.render_for_deploy(
+        "prod", env, fakes.REGION, fakes.ACCOUNT, fakes.stack_outputs("prod")
+    )
+    for function in ("take_payments", "fail_dead_payments"):
+        (statement,) = [
+            s
+            for s in stripe[function]["Statement"]
+            if s["Action"] == ["secretsmanager:GetSecretValue"]
+        ]
+        assert statement["Resource"].endswith(":secret:shop-prod-stripe-*")
+    assert "secretsmanager" not in json.dumps(stripe["api_handler"])
+    assert all("secretsmanager" not in json.dumps(p) for p in _rendered("prod").values())
 
 
 def test_only_stages_that_trace_may_send_traces() -> None:
