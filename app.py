@@ -35,9 +35,15 @@ from chalicelib.services import (
     profiles,
     variants,
 )
-from chalicelib.web import schemas
-from chalicelib.web.http import to_http_error
-from chalicelib.web.validation import check_path_ids, parse_body, parse_choice, parse_limit
+from chalicelib.web import render, schemas
+from chalicelib.web.http import error_response
+from chalicelib.web.validation import (
+    check_path_ids,
+    parse_body,
+    parse_choice,
+    parse_idempotency_key,
+    parse_limit,
+)
 
 app = Chalice(app_name="shop")
 SETTINGS = settings()
@@ -71,10 +77,10 @@ def route(
                 check_path_ids(params)
                 return view(**params)
             except Exception as exc:
-                http_error = to_http_error(exc)
-                if http_error is None:
+                response = error_response(exc)
+                if response is None:
                     raise
-                raise http_error from None
+                return response
 
         if auth:
             PROTECTED.update((path, method) for method in methods)
@@ -137,13 +143,11 @@ if LOCAL_AUTH:
                 token = local_auth.bearer_token(event.headers.get("authorization"))
                 claims = local_auth.verify_id_token(token)
             except ShopError as exc:
-                error = to_http_error(exc)
-                assert error is not None
-                return Response(
-                    body={"Code": type(error).__name__, "Message": str(exc)},
-                    status_code=error.STATUS_CODE,
-                    headers={"Access-Control-Allow-Origin": SETTINGS.cors_origin},
+                response = error_response(
+                    exc, headers={"Access-Control-Allow-Origin": SETTINGS.cors_origin}
                 )
+                assert response is not None
+                return response
             event.context["authorizer"] = {"claims": local_auth.as_gateway_claims(claims)}
         return get_response(event)
 
@@ -189,11 +193,13 @@ def no_content() -> Response:
 
 @route("/health")
 def health() -> dict[str, str]:
+    """Answer that the API is up."""
     return {"status": "ok"}
 
 
 @route("/openapi.json")
 def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of this API."""
     from chalicelib.web import openapi  # built on first use: no cost to other cold starts
 
     return openapi.document()
@@ -204,12 +210,16 @@ def openapi_document() -> dict[str, Any]:
 
 @route("/auth/register", ("POST",))
 def register() -> Response:
+    """Sign a new user up."""
     data = body(schemas.REGISTER)
-    return created(accounts.register(data["email"], data["password"], data["name"]))
+    return created(
+        render.registration(accounts.register(data["email"], data["password"], data["name"]))
+    )
 
 
 @route("/auth/confirm", ("POST",))
 def confirm() -> Response:
+    """Confirm a sign-up with the e-mailed code."""
     data = body(schemas.CONFIRM)
     accounts.confirm(data["email"], data["code"])
     return no_content()
@@ -217,28 +227,37 @@ def confirm() -> Response:
 
 @route("/auth/login", ("POST",))
 def login() -> dict[str, Any]:
+    """Tokens for an e-mail and password."""
     data = body(schemas.LOGIN)
-    return accounts.login(data["email"], data["password"])
+    return render.tokens(accounts.login(data["email"], data["password"]))
 
 
 @route("/auth/refresh", ("POST",))
 def refresh() -> dict[str, Any]:
-    return accounts.refresh(body(schemas.REFRESH)["refreshToken"])
+    """New ID and access tokens for a refresh token."""
+    return render.tokens(accounts.refresh(body(schemas.REFRESH)["refreshToken"]))
 
 
 @route("/me", auth=True)
 def get_me() -> dict[str, Any]:
-    return profiles.get_profile(caller())
+    """The caller's profile."""
+    who = caller()
+    return render.profile(profiles.get_profile(who), is_admin=who.is_admin)
 
 
 @route("/me", ("PATCH",), auth=True)
 def patch_me() -> dict[str, Any]:
-    return profiles.update_profile(caller(), body(schemas.PROFILE_PATCH))
+    """Change the caller's name, phone or address."""
+    who = caller()
+    changed = profiles.update_profile(who, body(schemas.PROFILE_PATCH))
+    return render.profile(changed, is_admin=who.is_admin)
 
 
 @route("/me/notifications", auth=True)
 def my_notifications() -> dict[str, Any]:
-    return inbox.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+    """One page of the messages sent to the caller, newest first."""
+    page = inbox.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+    return render.page(page, render.notification)
 
 
 # --- catalog ------------------------------------------------------------------------------------
@@ -246,35 +265,45 @@ def my_notifications() -> dict[str, Any]:
 
 @route("/products")
 def list_products() -> dict[str, Any]:
+    """One page of active products, newest first, optionally of one category."""
     category = parse_choice("category", query("category"), schemas.CATEGORY_PATTERN)
-    return catalog.list_products(category, parse_limit(query("limit")), query("cursor"))
+    page = catalog.list_products(category, parse_limit(query("limit")), query("cursor"))
+    return render.page(page, render.product)
 
 
 @route("/products/{product_id}")
 def get_product(product_id: str) -> dict[str, Any]:
-    return catalog.get_product(product_id)
+    """An active product."""
+    return render.product(catalog.get_product(product_id), with_variants=True)
 
 
 @route("/products", ("POST",), auth=True)
 def create_product() -> Response:
+    """Add a product (admins)."""
     admin()
-    return created(catalog.create_product(body(schemas.PRODUCT_CREATE)))
+    product = catalog.create_product(body(schemas.PRODUCT_CREATE))
+    return created(render.product(product, with_variants=True))
 
 
 @route("/products/{product_id}", ("PATCH",), auth=True)
 def patch_product(product_id: str) -> dict[str, Any]:
+    """Change a product's fields (admins)."""
     admin()
-    return catalog.update_product(product_id, body(schemas.PRODUCT_PATCH))
+    product = catalog.update_product(product_id, body(schemas.PRODUCT_PATCH))
+    return render.product(product, with_variants=True)
 
 
 @route("/products/{product_id}/stock", ("POST",), auth=True)
 def adjust_stock(product_id: str) -> dict[str, Any]:
+    """Move a product's stock by a delta (admins)."""
     admin()
-    return catalog.adjust_stock(product_id, body(schemas.STOCK_DELTA)["delta"])
+    delta = body(schemas.STOCK_DELTA)["delta"]
+    return render.product(catalog.adjust_stock(product_id, delta))
 
 
 @route("/products/{product_id}", ("DELETE",), auth=True)
 def archive_product(product_id: str) -> Response:
+    """Archive a product (admins)."""
     admin()
     catalog.archive_product(product_id)
     return no_content()
@@ -282,31 +311,38 @@ def archive_product(product_id: str) -> Response:
 
 @route("/products/{product_id}/image", ("POST",), auth=True)
 def product_image(product_id: str) -> dict[str, Any]:
+    """A presigned upload for a product's image (admins)."""
     admin()
-    return catalog.image_upload(product_id, body(schemas.IMAGE_UPLOAD)["contentType"])
+    content_type = body(schemas.IMAGE_UPLOAD)["contentType"]
+    return render.image_upload(catalog.image_upload(product_id, content_type))
 
 
 @route("/products/{product_id}/variants", ("POST",), auth=True)
 def add_variant(product_id: str) -> Response:
+    """Add a variant to a product (admins)."""
     admin()
-    return created(variants.add_variant(product_id, body(schemas.VARIANT_CREATE)))
+    return created(render.variant(variants.add_variant(product_id, body(schemas.VARIANT_CREATE))))
 
 
 @route("/products/{product_id}/variants/{variant_id}", ("PATCH",), auth=True)
 def patch_variant(product_id: str, variant_id: str) -> dict[str, Any]:
+    """Change a variant's SKU or price (admins)."""
     admin()
-    return variants.update_variant(product_id, variant_id, body(schemas.VARIANT_PATCH))
+    changes = body(schemas.VARIANT_PATCH)
+    return render.variant(variants.update_variant(product_id, variant_id, changes))
 
 
 @route("/products/{product_id}/variants/{variant_id}/stock", ("POST",), auth=True)
 def adjust_variant_stock(product_id: str, variant_id: str) -> dict[str, Any]:
+    """Move a variant's stock by a delta (admins)."""
     admin()
     delta = body(schemas.STOCK_DELTA)["delta"]
-    return variants.adjust_variant_stock(product_id, variant_id, delta)
+    return render.variant(variants.adjust_variant_stock(product_id, variant_id, delta))
 
 
 @route("/products/{product_id}/variants/{variant_id}", ("DELETE",), auth=True)
 def archive_variant(product_id: str, variant_id: str) -> Response:
+    """Archive a variant (admins)."""
     admin()
     variants.archive_variant(product_id, variant_id)
     return no_content()
@@ -317,21 +353,26 @@ def archive_variant(product_id: str, variant_id: str) -> Response:
 
 @route("/cart", auth=True)
 def get_cart() -> dict[str, Any]:
-    return carts.get_cart(caller())
+    """The caller's cart, priced now."""
+    return render.cart(carts.get_cart(caller()))
 
 
 @route("/cart/items/{variant_id}", ("PUT",), auth=True)
 def put_cart_item(variant_id: str) -> dict[str, Any]:
-    return carts.set_item(caller(), variant_id, body(schemas.CART_ITEM)["quantity"])
+    """Set a variant's quantity (or a product's without options) in the caller's cart."""
+    quantity = body(schemas.CART_ITEM)["quantity"]
+    return render.cart(carts.set_item(caller(), variant_id, quantity))
 
 
 @route("/cart/items/{variant_id}", ("DELETE",), auth=True)
 def delete_cart_item(variant_id: str) -> dict[str, Any]:
-    return carts.remove_item(caller(), variant_id)
+    """Take a variant out of the caller's cart."""
+    return render.cart(carts.remove_item(caller(), variant_id))
 
 
 @route("/cart", ("DELETE",), auth=True)
 def clear_cart() -> Response:
+    """Empty the caller's cart."""
     carts.clear(caller())
     return no_content()
 
@@ -341,41 +382,52 @@ def clear_cart() -> Response:
 
 @route("/orders", ("POST",), auth=True)
 def place_order() -> Response:
+    """Check out the cart or the given items, once per Idempotency-Key."""
     who = caller()
-    key = idempotency.check_key(request().headers.get("idempotency-key"))
-    status, payload, replayed = checkout.place(who, body(schemas.ORDER_CREATE), key)
-    headers: dict[str, str | list[str]] = {"Idempotent-Replayed": "true"} if replayed else {}
-    return Response(body=payload, status_code=status, headers=headers)
+    key = parse_idempotency_key(request().headers.get("idempotency-key"))
+    data = body(schemas.ORDER_CREATE)
+    fingerprint = idempotency.fingerprint("POST", "/orders", data)
+    placed = checkout.place(who, data, None if key is None else idempotency.Key(key, fingerprint))
+    headers: dict[str, str | list[str]] = {"Idempotent-Replayed": "true"} if placed.replayed else {}
+    return Response(body=render.order(placed.order), status_code=201, headers=headers)
 
 
 @route("/orders", auth=True)
 def list_orders() -> dict[str, Any]:
-    return orders.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+    """One page of the caller's orders, newest first."""
+    page = orders.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+    return render.page(page, render.order)
 
 
 @route("/orders/{order_id}", auth=True)
 def get_order(order_id: str) -> dict[str, Any]:
-    return orders.get_order(caller(), order_id)
+    """An order of the caller's (any, for an admin)."""
+    return render.order(orders.get_order(caller(), order_id))
 
 
 @route("/orders/{order_id}/cancel", ("POST",), auth=True)
 def cancel_order(order_id: str) -> dict[str, Any]:
-    return orders.cancel(caller(), order_id)
+    """Cancel a PENDING or CONFIRMED order."""
+    return render.order(orders.cancel(caller(), order_id))
 
 
 @route("/admin/orders", auth=True)
 def admin_orders() -> dict[str, Any]:
+    """One page of all orders in a status, newest first (admins)."""
     who = admin()
     status = parse_choice("status", query("status"), schemas.ORDER_STATUS_PATTERN)
     if status is None:
         raise InvalidInput("status is required")
-    return orders.list_by_status(who, status, parse_limit(query("limit")), query("cursor"))
+    page = orders.list_by_status(who, status, parse_limit(query("limit")), query("cursor"))
+    return render.page(page, render.order)
 
 
 @route("/admin/orders/{order_id}", ("PATCH",), auth=True)
 def admin_patch_order(order_id: str) -> dict[str, Any]:
+    """Move an order to a status the state machine allows (admins)."""
     admin()
-    return orders.admin_move(order_id, body(schemas.ORDER_STATUS_PATCH)["status"])
+    target = body(schemas.ORDER_STATUS_PATCH)["status"]
+    return render.order(orders.admin_move(order_id, target))
 
 
 # --- async fulfillment --------------------------------------------------------------------------

@@ -1,14 +1,32 @@
-"""Times and ids: ISO 8601 in UTC, and sort keys that order by creation."""
+"""Times and ids: ISO 8601 in UTC, and sort keys that order by creation.
+
+`reading()` is the seam for tests that stop or move time: inside the block, `now()` answers the
+given source's time instead of the system's.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+
+_sources: list[Callable[[], datetime]] = []
 
 
 def now() -> datetime:
     """The current time in UTC."""
-    return datetime.now(UTC)
+    return _sources[-1]() if _sources else datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def reading(source: Callable[[], datetime]) -> Iterator[None]:
+    """Read the time from `source` inside the block (for tests that stop or move time)."""
+    _sources.append(source)
+    try:
+        yield
+    finally:
+        _sources.pop()
 
 
 def iso(moment: datetime) -> str:

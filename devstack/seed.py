@@ -8,9 +8,12 @@ confirmed with a permanent password, as an operator would with the admin API.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devstack.images import product_png
+
+if TYPE_CHECKING:
+    from chalicelib.storage.models import Product
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,8 @@ def _slug(name: str) -> str:
 
 def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, Any]]:
     """Upload a picture per demo product and create the products; answer them as the API would."""
-    from chalicelib.services.catalog import (
-        create_product,  # reads the settings: import once env is set
-    )
+    from chalicelib.services.catalog import create_product  # reads the settings: import late
+    from chalicelib.web import render
 
     categories = sorted({product.category for product in CATALOG})
     created = []
@@ -103,19 +105,20 @@ def seed_catalog(s3: Any, bucket: str, images_base_url: str) -> list[dict[str, A
             "stock": product.stock,
             "imageUrl": f"{images_base_url.rstrip('/')}/{key}",
         }
-        created.append(create_product(data))
-        if product.name == "Organic Cotton Tee":
-            created[-1] = _with_variants(created[-1])
+        item = create_product(data)
+        if item.name == "Organic Cotton Tee":
+            item = _with_variants(item)
+        created.append(render.product(item, with_variants=True))
     return created
 
 
-def _with_variants(product: dict[str, Any]) -> dict[str, Any]:
+def _with_variants(product: Product) -> Product:
     """Give the demo tee its Size and Colour variants, through the admin's own use case."""
     from chalicelib.services import catalog, variants
 
     for size, colour, price, stock in TEE_VARIANTS:
         variants.add_variant(
-            product["productId"],
+            product.product_id,
             {
                 "sku": f"TEE-{colour[:3].upper()}-{size}",
                 "options": {"Size": size, "Colour": colour},
@@ -123,7 +126,7 @@ def _with_variants(product: dict[str, Any]) -> dict[str, Any]:
                 "stock": stock,
             },
         )
-    return catalog.get_product(product["productId"])
+    return catalog.get_product(product.product_id)
 
 
 def create_account(idp: Any, pool_id: str, account: Account) -> str:

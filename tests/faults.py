@@ -82,3 +82,27 @@ def failing(
 def read_timeout(operation: str, params: dict[str, Any]) -> Exception:
     """The error botocore raises when an answer does not come back in time."""
     return ReadTimeoutError(endpoint_url=f"https://dynamodb.us-east-1.amazonaws.com/{operation}")
+
+
+@contextlib.contextmanager
+def meanwhile(
+    operation: str, action: Callable[[], Any], *, service: str = "dynamodb"
+) -> Iterator[None]:
+    """Run `action` once, right after the first `operation` call in the block has answered.
+
+    It stands for a concurrent writer that lands between the code's read and its write.
+    """
+    original = botocore.client.BaseClient._make_api_call
+    pending = [action]
+
+    def then_act(self: Any, name: str, params: Any) -> Any:
+        answer = original(self, name, params)
+        if name == operation and self.meta.service_model.service_name == service and pending:
+            pending.pop()()
+        return answer
+
+    botocore.client.BaseClient._make_api_call = then_act  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]

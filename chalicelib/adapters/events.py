@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters import aws
 from chalicelib.config import settings
-from chalicelib.domain.order_rules import event_type
+from chalicelib.domain.order_rules import Event, event_type
 from chalicelib.storage.models import Order
 
 
@@ -32,7 +32,7 @@ def from_stream_record(
     history = list(order.history or [])
     occurred_at = history[-1].at if history else order.updated_at
     event = {
-        "type": kind,
+        "type": kind.value,
         "eventId": f"{order.order_id}:{order.status}:{len(history)}",
         "orderId": order.order_id,
         "userId": order.user_id,
@@ -49,12 +49,12 @@ def from_stream_record(
 
 
 def money_event(
-    kind: str, order_id: str, user_id: str, amount_cents: int, currency: str, at: str
+    kind: Event, order_id: str, user_id: str, amount_cents: int, currency: str, at: str
 ) -> dict[str, Any]:
     """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund."""
-    step = {"PaymentCaptured": "capture", "PaymentRefunded": "refund"}[kind]
+    step = {Event.PAYMENT_CAPTURED: "capture", Event.PAYMENT_REFUNDED: "refund"}[kind]
     return {
-        "type": kind,
+        "type": kind.value,
         "eventId": f"{order_id}:{step}",
         "orderId": order_id,
         "userId": user_id,

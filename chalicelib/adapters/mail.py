@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.adapters import aws
-from chalicelib.storage import ledger
-from chalicelib.storage.models import Notification, condition_failed
+from chalicelib.storage import ledger, notifications
+from chalicelib.storage.models import Notification
 
 
 @dataclass(frozen=True)
@@ -39,21 +37,18 @@ class RecordingMailer:
 
     def send(self, message: Message) -> None:
         """Record the message once."""
-        note = Notification(
-            message.user_id,
-            message.sort_key,
-            order_id=message.order_id,
-            type=message.type,
-            subject=message.subject,
-            body=message.body,
-            email=message.email,
-            sent_at=message.sent_at,
+        notifications.record(
+            Notification(
+                message.user_id,
+                message.sort_key,
+                order_id=message.order_id,
+                type=message.type,
+                subject=message.subject,
+                body=message.body,
+                email=message.email,
+                sent_at=message.sent_at,
+            )
         )
-        try:
-            note.save(condition=Notification.sort_key.does_not_exist())
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
 
 
 class SesMailer:

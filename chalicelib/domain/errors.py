@@ -1,6 +1,26 @@
-"""The domain's own errors. They carry no HTTP: app.py maps them to statuses in one place."""
+"""The domain's own errors. They carry no HTTP: web/http.py maps them to statuses in one place."""
 
 from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why a request conflicts with the current state: the 409 body's `reason` slug.
+
+    docs/api-extensions.md lists them for clients; a new conflict gets a new slug here.
+    """
+
+    OUT_OF_STOCK = "out_of_stock"
+    IDEMPOTENCY_IN_FLIGHT = "idempotency_in_flight"
+    INVALID_TRANSITION = "invalid_transition"
+    CART_CHANGED = "cart_changed"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    CONCURRENT_UPDATE = "concurrent_update"
+    ALREADY_EXISTS = "already_exists"
+    STOCK_LIMIT = "stock_limit"
+    HAS_OPTIONS = "has_options"  # price and stock are each variant's, not the product's
+    NO_OPTIONS = "no_options"  # a product without options is its own single variant
 
 
 class ShopError(Exception):
@@ -28,7 +48,13 @@ class NotFound(ShopError):
 
 
 class Conflict(ShopError):
-    """The request conflicts with the current state."""
+    """The request conflicts with the current state, for a `reason` a client can act on."""
+
+    reason: Reason
+
+    def __init__(self, message: str, reason: Reason):
+        self.reason = reason
+        super().__init__(message)
 
 
 class OutOfStock(Conflict):
@@ -36,7 +62,9 @@ class OutOfStock(Conflict):
 
     def __init__(self, product_ids: list[str]):
         self.product_ids = sorted(product_ids)
-        super().__init__("Not enough stock for: " + ", ".join(self.product_ids))
+        super().__init__(
+            "Not enough stock for: " + ", ".join(self.product_ids), Reason.OUT_OF_STOCK
+        )
 
 
 class InvalidTransition(Conflict):
@@ -45,15 +73,23 @@ class InvalidTransition(Conflict):
     def __init__(self, current: str, target: str):
         self.current = current
         self.target = target
-        super().__init__(f"An order in {current} cannot move to {target}")
+        super().__init__(
+            f"An order in {current} cannot move to {target}", Reason.INVALID_TRANSITION
+        )
 
 
 class AlreadyExists(Conflict):
     """The resource already exists (for example a registered email)."""
 
+    def __init__(self, message: str):
+        super().__init__(message, Reason.ALREADY_EXISTS)
+
 
 class IdempotencyInFlight(Conflict):
     """A request with this Idempotency-Key is still being processed."""
+
+    def __init__(self, message: str):
+        super().__init__(message, Reason.IDEMPOTENCY_IN_FLIGHT)
 
 
 class IdempotencyMismatch(ShopError):

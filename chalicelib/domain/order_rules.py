@@ -56,13 +56,28 @@ class FailureReason(StrEnum):
     TIMEOUT = "timeout"  # not paid within the payment timeout
 
 
-EVENT_TYPES: dict[Status, str] = {
-    Status.PENDING: "OrderPlaced",
-    Status.CONFIRMED: "OrderConfirmed",
-    Status.PAYMENT_FAILED: "PaymentFailed",
-    Status.FULFILLED: "OrderFulfilled",
-    Status.DELIVERED: "OrderDelivered",
-    Status.CANCELLED: "OrderCancelled",
+class Event(StrEnum):
+    """The domain events: one announces each status an order enters (FULFILLING is silent), and
+    one each money move of the payment step."""
+
+    ORDER_PLACED = "OrderPlaced"
+    ORDER_CONFIRMED = "OrderConfirmed"
+    PAYMENT_FAILED = "PaymentFailed"
+    ORDER_FULFILLED = "OrderFulfilled"
+    ORDER_DELIVERED = "OrderDelivered"
+    ORDER_CANCELLED = "OrderCancelled"
+    # Money moves, published by the payment step itself (not by a status): decision 0141.
+    PAYMENT_CAPTURED = "PaymentCaptured"
+    PAYMENT_REFUNDED = "PaymentRefunded"
+
+
+EVENT_TYPES: dict[Status, Event] = {
+    Status.PENDING: Event.ORDER_PLACED,
+    Status.CONFIRMED: Event.ORDER_CONFIRMED,
+    Status.PAYMENT_FAILED: Event.PAYMENT_FAILED,
+    Status.FULFILLED: Event.ORDER_FULFILLED,
+    Status.DELIVERED: Event.ORDER_DELIVERED,
+    Status.CANCELLED: Event.ORDER_CANCELLED,
 }
 
 
@@ -77,7 +92,7 @@ def transition(current: str, target: str, actor: Actor) -> Status:
     return move[1]
 
 
-def event_type(status: str, previous: str | None = None) -> str | None:
+def event_type(status: str, previous: str | None = None) -> Event | None:
     """The domain event announcing that an order entered `status`, or None if it is silent.
 
     FULFILLING is internal (booking started), and so is the way back from it to CONFIRMED: a

@@ -50,19 +50,6 @@ class Line:
         """The variant this line sells."""
         return self.variant_id or self.product_id
 
-    def as_dict(self) -> dict[str, Any]:
-        """The line as the contract shows it."""
-        return {
-            "productId": self.product_id,
-            "variantId": self.variant,
-            "sku": self.sku,
-            "options": dict(self.options),
-            "name": self.name,
-            "quantity": self.quantity,
-            "unitPriceCents": self.unit_price_cents,
-            "lineTotalCents": self.line_total_cents,
-        }
-
 
 def _named(item: Mapping[str, Any]) -> str:
     if "variantId" in item and "productId" in item:

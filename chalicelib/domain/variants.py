@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import limits
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import AlreadyExists, InvalidInput
 
 SEPARATOR = ".v"
 SKU_CLAIM_PREFIX = "sku#"  # the products table's items that hold a SKU for one variant
@@ -48,16 +48,6 @@ class Variant:
     archived: bool
     number: int
 
-    def as_dict(self) -> dict[str, Any]:
-        """The variant as the contract shows it."""
-        return {
-            "variantId": self.variant_id,
-            "sku": self.sku,
-            "options": dict(self.options),
-            "priceCents": self.price_cents,
-            "stock": self.stock,
-        }
-
 
 def from_map(stored: Mapping[str, Any] | None) -> list[Variant]:
     """The variants of a product's stored map, in the order they were added."""
@@ -76,17 +66,23 @@ def from_map(stored: Mapping[str, Any] | None) -> list[Variant]:
     return sorted(found, key=lambda v: v.number)
 
 
+def own(product_id: str, price_cents: int, stock: int) -> Variant:
+    """A product without options as its single variant: the product's id, price and stock."""
+    return Variant(product_id, None, {}, price_cents, stock, False, 0)
+
+
+def of_product(
+    product_id: str, price_cents: int, stock: int, stored: Mapping[str, Any] | None
+) -> list[Variant]:
+    """A product's variants, archived ones included; a product without options is its own."""
+    if stored is None:
+        return [own(product_id, price_cents, stock)]
+    return from_map(stored)
+
+
 def active(variants: list[Variant]) -> list[Variant]:
     """The variants still for sale."""
     return [v for v in variants if not v.archived]
-
-
-def option_list(names: list[str], variants: list[Variant]) -> list[dict[str, Any]]:
-    """The options as the contract shows them: each name with its values in first-used order."""
-    return [
-        {"name": name, "values": list(dict.fromkeys(v.options[name] for v in variants))}
-        for name in names
-    ]
 
 
 def check_sku(sku: str) -> str:
@@ -99,7 +95,8 @@ def check_sku(sku: str) -> str:
 def check_new(
     option_names: list[str] | None, variants: list[Variant], options: Mapping[str, str]
 ) -> list[str]:
-    """The product's option names once this variant joins; InvalidInput or Conflict if it may not.
+    """The product's option names once this variant joins; InvalidInput, or AlreadyExists for a
+    combination an active variant has, if it may not.
 
     Every variant names the same options (the first variant's choose them); the combination must be
     new among the active variants; no option passes 20 values and no product 100 variants.
@@ -117,7 +114,7 @@ def check_new(
     live = active(variants)
     if any(v.options == dict(options) for v in live):
         combination = ", ".join(f"{n}: {options[n]}" for n in names)
-        raise Conflict(f"a variant with {combination} exists")
+        raise AlreadyExists(f"a variant with {combination} exists")
     for name in names:
         values = {v.options[name] for v in live} | {options[name]}
         if len(values) > limits.MAX_OPTION_VALUES:

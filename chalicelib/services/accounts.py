@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters import aws
@@ -21,6 +22,25 @@ _THROTTLED = {
     "TooManyFailedAttemptsException",
 }
 _UNAVAILABLE = {"InternalErrorException", "ServiceUnavailableException"}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new user: their id (Cognito's `sub`), e-mail, and whether they may log in already."""
+
+    user_id: str
+    email: str
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Cognito's answer to a login or a refresh (a refresh answers no new refresh token)."""
+
+    id_token: str
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
 
 
 def _cognito_error(exc: Any, operation: str = "") -> Exception:
@@ -61,7 +81,7 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
         raise _cognito_error(exc, operation) from None
 
 
-def register(email: str, password: str, name: str) -> dict[str, Any]:
+def register(email: str, password: str, name: str) -> Registration:
     """Create a user (confirmed at once on the local stack) and their profile."""
     s = settings()
     email = email.lower()
@@ -78,7 +98,7 @@ def register(email: str, password: str, name: str) -> dict[str, Any]:
         confirmed = True
     user_id = answer["UserSub"]
     profiles.create_profile(user_id, email, name)
-    return {"userId": user_id, "email": email, "confirmed": confirmed}
+    return Registration(user_id, email, confirmed)
 
 
 def confirm(email: str, code: str) -> None:
@@ -91,21 +111,19 @@ def confirm(email: str, code: str) -> None:
     )
 
 
-def _tokens(answer: dict[str, Any]) -> dict[str, Any]:
+def _tokens(answer: dict[str, Any]) -> Tokens:
     result = answer.get("AuthenticationResult")
     if not result:
         raise Unauthenticated("This account needs a step the API does not support")
-    tokens = {
-        "idToken": result["IdToken"],
-        "accessToken": result["AccessToken"],
-        "expiresIn": int(result.get("ExpiresIn", 3600)),
-    }
-    if "RefreshToken" in result:
-        tokens["refreshToken"] = result["RefreshToken"]
-    return tokens
+    return Tokens(
+        id_token=result["IdToken"],
+        access_token=result["AccessToken"],
+        expires_in=int(result.get("ExpiresIn", 3600)),
+        refresh_token=result.get("RefreshToken"),
+    )
 
 
-def login(email: str, password: str) -> dict[str, Any]:
+def login(email: str, password: str) -> Tokens:
     """Tokens for a correct email and password; Unauthenticated otherwise."""
     answer = _call(
         "initiate_auth",
@@ -116,7 +134,7 @@ def login(email: str, password: str) -> dict[str, Any]:
     return _tokens(answer)
 
 
-def refresh(refresh_token: str) -> dict[str, Any]:
+def refresh(refresh_token: str) -> Tokens:
     """New ID and access tokens for a valid refresh token."""
     answer = _call(
         "initiate_auth",
@@ -124,6 +142,4 @@ def refresh(refresh_token: str) -> dict[str, Any]:
         AuthFlow="REFRESH_TOKEN_AUTH",
         AuthParameters={"REFRESH_TOKEN": refresh_token},
     )
-    tokens = _tokens(answer)
-    tokens.pop("refreshToken", None)
-    return tokens
+    return replace(_tokens(answer), refresh_token=None)

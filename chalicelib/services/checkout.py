@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
-
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.domain import pricing
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, OutOfStock, ShopError
+from chalicelib.domain.errors import Conflict, InvalidInput, OutOfStock, Reason, ShopError
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.order_rules import Status
-from chalicelib.services import carts, catalog, idempotency, orders, profiles
-from chalicelib.storage import models, transactions
-from chalicelib.storage.models import Cart, HistoryEntry, Order, OrderLine, Product
-
-CREATED = 201
-
-
-class _AlreadyPlaced(Exception):
-    """The order id exists: a retry of a checkout that already committed."""
+from chalicelib.services import catalog, idempotency, orders, profiles
+from chalicelib.storage import carts
+from chalicelib.storage import orders as order_table
+from chalicelib.storage.models import Cart, HistoryEntry, Order, OrderLine
 
 
-def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, Any, bool]:
-    """Place an order once per Idempotency-Key: (status, body, replayed)."""
+@dataclass(frozen=True)
+class Placed:
+    """The order a checkout placed, and whether it is the stored answer to a repeated key."""
+
+    order: Order
+    replayed: bool
+
+
+def place(caller: Caller, data: dict[str, Any], key: idempotency.Key | None) -> Placed:
+    """Place an order, once per Idempotency-Key."""
     if key is None:
-        return CREATED, _place(caller, data, clock.new_id("ord")), False
-    fingerprint = idempotency.request_hash("POST", "/orders", data)
-    claim = idempotency.begin(f"orders:{caller.user_id}", key, fingerprint)
+        return Placed(_place(caller, data, clock.new_id("ord")), replayed=False)
+    claim = idempotency.begin(f"orders:{caller.user_id}", key)
     if isinstance(claim, idempotency.Replay):
-        return claim.status_code, claim.body, True
+        if claim.result is None:  # stored before results were (docs/decisions/0001)
+            return Placed(orders.load(f"ord_{claim.nonce}"), replayed=True)
+        return Placed(order_table.from_snapshot(claim.result), replayed=True)
     order_id = f"ord_{claim.nonce}"
     try:
-        body = _placed_before(order_id) if claim.resumed else None
-        if body is None:
-            body = _place(caller, data, order_id)
+        order = order_table.load(order_id) if claim.resumed else None
+        if order is None:
+            order = _place(caller, data, order_id)
     except ShopError:
         idempotency.release(claim)  # nothing was written: leave the key free to retry
         raise
@@ -46,36 +48,28 @@ def place(caller: Caller, data: dict[str, Any], key: str | None) -> tuple[int, A
         idempotency.unlock(claim)
         raise
     try:
-        idempotency.complete(claim, CREATED, body)
+        idempotency.complete(claim, order_table.snapshot(order))
     except Exception:
         idempotency.unlock(claim)  # the order is placed: a retry resumes and answers it
         raise
-    return CREATED, body, False
-
-
-def _placed_before(order_id: str) -> dict[str, Any] | None:
-    """The order a crashed first attempt placed, if it got that far."""
-    try:
-        return orders.render(orders.load(order_id))
-    except NotFound:
-        return None
+    return Placed(order, replayed=False)
 
 
 def _requested(caller: Caller, data: dict[str, Any]) -> tuple[list[tuple[str, int]], Cart | None]:
     if "items" in data:
         return pricing.requested_lines(data["items"]), None
     cart = carts.load(caller.user_id)
-    lines = dict(cart.lines.as_dict()) if cart is not None else {}
+    lines = carts.lines(cart)
     if not lines:
         raise InvalidInput("items: the cart is empty")
     return pricing.requested_lines(
-        [{"variantId": vid, "quantity": int(q)} for vid, q in lines.items()]
+        [{"variantId": vid, "quantity": q} for vid, q in lines.items()]
     ), cart
 
 
-def _place(caller: Caller, data: dict[str, Any], order_id: str) -> dict[str, Any]:
+def _place(caller: Caller, data: dict[str, Any], order_id: str) -> Order:
     requested, cart = _requested(caller, data)
-    snapshots = catalog.snapshots([pid for pid, _ in requested])
+    snapshots = catalog.snapshots([vid for vid, _ in requested])
     lines = pricing.price(requested, snapshots)
     short = pricing.short_of_stock(lines, snapshots)
     if short:
@@ -83,10 +77,16 @@ def _place(caller: Caller, data: dict[str, Any], order_id: str) -> dict[str, Any
     currency = snapshots[lines[0].variant].currency
     order = _new_order(caller, order_id, lines, currency, data)
     try:
-        _reserve_and_save(order, lines, cart)
-    except _AlreadyPlaced:
-        return orders.render(orders.load(order_id))
-    return orders.render(order)
+        order_table.place(order, [(line.variant, line.quantity) for line in lines], cart)
+    except order_table.Refused as refused:
+        if refused.exists:
+            return orders.load(order_id)
+        if refused.short:
+            raise OutOfStock(refused.short) from None
+        raise Conflict(
+            "the cart changed during checkout; review it and try again", Reason.CART_CHANGED
+        ) from None
+    return order
 
 
 def _new_order(
@@ -121,71 +121,3 @@ def _new_order(
         updated_at=stamp,
         sort_key=clock.sort_key(moment, order_id),
     )
-
-
-def by_product(lines: list[pricing.Line]) -> dict[str, list[pricing.Line]]:
-    """The lines grouped by product: a transaction touches each item once."""
-    groups: dict[str, list[pricing.Line]] = {}
-    for line in lines:
-        groups.setdefault(line.product_id, []).append(line)
-    return groups
-
-
-def _reservation(lines: list[pricing.Line]) -> tuple[list[Any], Any]:
-    """The actions and condition that take one product's lines out of its stock, or fail whole.
-
-    A product without options keeps its stock in `stock`; a variant keeps its own in the product's
-    `variants` map, so several variants of one product are reserved by one UpdateItem.
-    """
-    condition: Any = Product.archived == False  # noqa: E712
-    actions: list[Any] = []
-    for line in lines:
-        if line.variant == line.product_id:
-            actions.append(Product.stock.add(-line.quantity))
-            condition &= (Product.stock >= line.quantity) & Product.variants.does_not_exist()
-            continue
-        variant = Product.variants[line.variant]
-        actions.append(variant["stock"].set(variant["stock"] - line.quantity))
-        condition &= (variant["stock"] >= line.quantity) & (variant["archived"] == False)  # noqa: E712
-    return actions, condition
-
-
-def _reserve_and_save(order: Order, lines: list[pricing.Line], cart: Cart | None) -> None:
-    groups = by_product(lines)
-
-    def write() -> None:
-        with TransactWrite(connection=models.transactions()) as transaction:
-            for product_id, product_lines in groups.items():
-                actions, condition = _reservation(product_lines)
-                transaction.update(Product(product_id), actions=actions, condition=condition)
-            transaction.save(order, condition=Order.order_id.does_not_exist())
-            if cart is not None:
-                transaction.delete(cart, condition=Cart.version == cart.version)
-
-    try:
-        transactions.with_retries(write)  # a hot product's conflicts are retried, then a 503
-    except TransactWriteError as exc:
-        _explain(exc, list(groups.values()), has_cart=cart is not None)
-        raise
-
-
-def _explain(exc: TransactWriteError, groups: list[list[pricing.Line]], *, has_cart: bool) -> None:
-    """Turn a cancelled transaction into the domain error it means, if it means one."""
-    # PynamoDB sends deletes, then puts, then updates: [cart?] [order] [product 1..n].
-    reasons = exc.cancellation_reasons or []
-    failed = {
-        i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"
-    }
-    order_index = 1 if has_cart else 0
-    if order_index in failed:
-        raise _AlreadyPlaced() from None
-    short = [
-        line.variant
-        for i, group in enumerate(groups)
-        if order_index + 1 + i in failed
-        for line in group
-    ]
-    if short:
-        raise OutOfStock(short) from None
-    if has_cart and 0 in failed:
-        raise Conflict("the cart changed during checkout; review it and try again") from None

@@ -10,15 +10,14 @@ import contextlib
 from functools import lru_cache
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib import clock, log
 from chalicelib.adapters import carriers, events, mail, payments
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidTransition
-from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, FailureReason, Status
+from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Event, FailureReason, Status
 from chalicelib.services import orders
-from chalicelib.storage.models import Order, Profile
+from chalicelib.storage import profiles
+from chalicelib.storage.models import Order
 
 _log = log.logger("fulfillment")
 DECLINED, ERROR = FailureReason.DECLINED, FailureReason.ERROR
@@ -44,16 +43,16 @@ def mailer() -> mail.Mailer:
 
 def on_payment_event(event: dict[str, Any]) -> None:
     """The payments queue: charge placed orders, refund cancelled ones."""
-    if event["type"] == "OrderPlaced":
+    if event["type"] == Event.ORDER_PLACED:
         take_payment(event["orderId"])
-    elif event["type"] == "OrderCancelled":
+    elif event["type"] == Event.ORDER_CANCELLED:
         refund_if_captured(event["orderId"])
 
 
 def on_payment_dead_letter(event: dict[str, Any]) -> None:
     """The payments DLQ: a charge that kept failing fails its order; a refund gets one more try."""
     _log.error("payment step failed for good", extra={"fields": {"alarm": "saga"}})
-    if event["type"] == "OrderPlaced":
+    if event["type"] == Event.ORDER_PLACED:
         with contextlib.suppress(InvalidTransition):  # paid, cancelled or timed out meanwhile
             orders.move(event["orderId"], Status.PAYMENT_FAILED, Actor.SYSTEM, failure_reason=ERROR)
     refund_if_captured(event["orderId"])
@@ -73,7 +72,7 @@ def take_payment(order_id: str) -> None:
         _log.info("no answer from the provider; the payment timeout decides")
         return
     if charge.approved:
-        _announce(order, "PaymentCaptured", int(order.total_cents), order.currency)
+        _announce(order, Event.PAYMENT_CAPTURED, int(order.total_cents), order.currency)
     target, reason = (
         (Status.CONFIRMED, None) if charge.approved else (Status.PAYMENT_FAILED, DECLINED)
     )
@@ -97,12 +96,12 @@ def refund_if_captured(order_id: str, order: Order | None = None) -> None:
     capture = payment_provider().captured(order_id)
     if capture is None:
         return
-    _announce(order, "PaymentCaptured", capture.amount_cents, capture.currency)
+    _announce(order, Event.PAYMENT_CAPTURED, capture.amount_cents, capture.currency)
     payment_provider().refund(order_id, capture.amount_cents, capture.currency)
-    _announce(order, "PaymentRefunded", capture.amount_cents, capture.currency)
+    _announce(order, Event.PAYMENT_REFUNDED, capture.amount_cents, capture.currency)
 
 
-def _announce(order: Order, kind: str, amount_cents: int, currency: str) -> None:
+def _announce(order: Order, kind: Event, amount_cents: int, currency: str) -> None:
     # Published before the message is acknowledged: at least once, with one eventId per step.
     stamp = clock.iso(clock.now())
     events.publish(
@@ -112,7 +111,7 @@ def _announce(order: Order, kind: str, amount_cents: int, currency: str) -> None
 
 def on_fulfillment_event(event: dict[str, Any]) -> None:
     """The fulfillment queue: ship confirmed orders."""
-    if event["type"] == "OrderConfirmed":
+    if event["type"] == Event.ORDER_CONFIRMED:
         ship(event["orderId"])
 
 
@@ -151,21 +150,21 @@ def ship(order_id: str) -> None:
         _log.info("moved on meanwhile; nothing to ship", extra={"fields": {"status": exc.current}})
 
 
-_SUBJECTS = {
-    "OrderPlaced": "We received your order {ref}",
-    "OrderConfirmed": "Payment received: order {ref} is confirmed",
-    "PaymentFailed": "The payment for order {ref} was declined",
-    "OrderFulfilled": "Order {ref} is on its way",
-    "OrderDelivered": "Order {ref} was delivered",
-    "OrderCancelled": "Order {ref} was cancelled",
+_SUBJECTS: dict[str, str] = {
+    Event.ORDER_PLACED: "We received your order {ref}",
+    Event.ORDER_CONFIRMED: "Payment received: order {ref} is confirmed",
+    Event.PAYMENT_FAILED: "The payment for order {ref} was declined",
+    Event.ORDER_FULFILLED: "Order {ref} is on its way",
+    Event.ORDER_DELIVERED: "Order {ref} was delivered",
+    Event.ORDER_CANCELLED: "Order {ref} was cancelled",
 }
-_STATUS_WORDS = {
-    "PENDING": "received and waiting for payment",
-    "CONFIRMED": "paid and being prepared",
-    "FULFILLED": "shipped",
-    "DELIVERED": "delivered",
-    "CANCELLED": "cancelled",
-    "PAYMENT_FAILED": "not paid: the payment was declined",
+_STATUS_WORDS: dict[str, str] = {
+    Status.PENDING: "received and waiting for payment",
+    Status.CONFIRMED: "paid and being prepared",
+    Status.FULFILLED: "shipped",
+    Status.DELIVERED: "delivered",
+    Status.CANCELLED: "cancelled",
+    Status.PAYMENT_FAILED: "not paid: the payment was declined",
 }
 
 
@@ -228,7 +227,5 @@ def _body(event: dict[str, Any]) -> str:
 
 
 def _profile_email(user_id: str) -> str | None:
-    try:
-        return str(Profile.get(user_id).email)
-    except DoesNotExist:
-        return None
+    profile = profiles.get(user_id)
+    return None if profile is None else str(profile.email)

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.domain.identity import Caller
-from chalicelib.storage import paging
+from chalicelib.storage import notifications
 from chalicelib.storage.models import Notification
+from chalicelib.storage.paging import Page
 
 
-def render(note: Notification) -> dict[str, Any]:
-    """A notification as the API shows it."""
-    return {
-        "orderId": note.order_id,
-        "type": note.type,
-        "subject": note.subject,
-        "body": note.body,
-        "sentAt": note.sent_at,
-    }
-
-
-def list_mine(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_mine(caller: Caller, limit: int, cursor: str | None) -> Page[Notification]:
     """One page of the caller's notifications, newest first."""
-    return paging.newest_first(
-        Notification,
-        caller.user_id,
-        limit=limit,
-        cursor=cursor,
-        scope=f"notifications:{caller.user_id}",
-        hash_attribute="userId",
-        key_attributes=("userId", "sortKey"),
-        render=render,
-    )
+    return notifications.page_of_user(caller.user_id, limit, cursor)

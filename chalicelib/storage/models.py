@@ -258,8 +258,19 @@ class Notification(Model):
 
 
 def condition_failed(exc: Exception) -> bool:
-    """Whether a PynamoDB write failed only because its condition did not hold."""
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+    """Whether a write failed because a condition did not hold: a plain write's, or any of a
+    cancelled transaction's items (`storage.transactions` tells which)."""
+    if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        return True
+    return bool(failed_conditions(exc))
+
+
+def failed_conditions(exc: Exception) -> set[int]:
+    """The positions of a cancelled transaction's items whose condition did not hold."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return {
+        i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"
+    }
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

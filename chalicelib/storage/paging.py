@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.storage import cursors
 
+T = TypeVar("T")
 
-def newest_first(
-    index: GlobalSecondaryIndex[Any] | type[Model],
-    hash_value: str,
-    *,
-    limit: int,
-    cursor: str | None,
-    scope: str,
-    hash_attribute: str,
-    key_attributes: tuple[str, ...],
-    render: Callable[[Any], dict[str, Any]],
-) -> dict[str, Any]:
-    """The contract's `{items, nextCursor}` for one page of a Query (one DynamoDB call)."""
-    start = cursors.decode(scope, cursor)
-    cursors.require_partition(start, hash_attribute, hash_value)
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """Items of one page, and the cursor of the next one (None at the end of the list)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Where a list lives: the index, its partition, and the key attributes a cursor carries."""
+
+    index: Any  # a GlobalSecondaryIndex or a Model class: both answer .query()
+    hash_value: str
+    hash_attribute: str
+    key_attributes: tuple[str, ...]
+    scope: str  # what a cursor is signed for: the list, its filter and the caller
+
+
+def newest_first(listing: Listing, *, limit: int, cursor: str | None) -> Page[Any]:
+    """One page of a Query, newest first (one DynamoDB call)."""
+    start = cursors.decode(listing.scope, cursor)
+    cursors.require_partition(start, listing.hash_attribute, listing.hash_value)
+    index: GlobalSecondaryIndex[Any] | type[Model] = listing.index
     # Ask for one more than the page: then nextCursor is null exactly when the list has ended.
     results = index.query(
-        hash_value,
+        listing.hash_value,
         scan_index_forward=False,
         limit=limit + 1,
         page_size=limit + 1,
@@ -37,8 +49,8 @@ def newest_first(
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = cursors.encode(scope, _key_of(items[-1], key_attributes))
-    return {"items": [render(item) for item in items], "nextCursor": next_cursor}
+        next_cursor = cursors.encode(listing.scope, _key_of(items[-1], listing.key_attributes))
+    return Page(items, next_cursor)
 
 
 def _key_of(item: Model, attributes: tuple[str, ...]) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""DynamoDB transactions retried in-process while they fail for a passing reason.
+"""DynamoDB transactions: labelled items sent in our own order, retried while they fail for a
+passing reason.
+
+PynamoDB's `TransactWrite` sends its items grouped by kind (condition checks, deletes, puts, then
+updates), so the position of a cancellation reason depends on that internal order. Here the list
+is built in our own order and a cancellation is answered as the labels whose condition failed.
 
 On DynamoDB two transactions touching one item at once cancel each other (`TransactionConflict`),
 and a transaction may be cancelled for throttling; neither means the request was wrong. They are
@@ -12,12 +17,17 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
+from pynamodb.constants import TRANSACT_DELETE, TRANSACT_ITEMS, TRANSACT_PUT, TRANSACT_UPDATE
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from chalicelib.domain.errors import Unavailable
+from chalicelib.storage.models import failed_conditions, transactions
 
 T = TypeVar("T")
 
@@ -71,3 +81,67 @@ def with_retries(
                 ) from exc
             sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Cancelled(TransactWriteError):
+    """The transaction wrote nothing because these items' conditions did not hold.
+
+    It is still PynamoDB's TransactWriteError, so one a caller does not explain reaches the edge
+    as any cancelled transaction does.
+    """
+
+    def __init__(self, failed: set[Hashable], cause: Exception):
+        self.failed = failed
+        super().__init__(
+            f"Transaction cancelled by the conditions of {sorted(map(str, failed))}", cause
+        )
+
+
+class Transaction:
+    """Items of one TransactWriteItems call, sent in the order they were added."""
+
+    def __init__(self) -> None:
+        self._items: list[dict[str, Any]] = []
+        self._labels: list[Hashable] = []
+
+    def put(self, label: Hashable, model: Model, condition: Condition | None = None) -> None:
+        """Write a whole item."""
+        self._add(label, TRANSACT_PUT, model.get_save_kwargs_from_instance(condition=condition))
+
+    def update(
+        self,
+        label: Hashable,
+        model: Model,
+        actions: list[Action],
+        condition: Condition | None = None,
+    ) -> None:
+        """Change attributes of an item."""
+        kwargs = model.get_update_kwargs_from_instance(actions=actions, condition=condition)
+        self._add(label, TRANSACT_UPDATE, kwargs)
+
+    def delete(self, label: Hashable, model: Model, condition: Condition | None = None) -> None:
+        """Delete an item."""
+        self._add(
+            label, TRANSACT_DELETE, model.get_delete_kwargs_from_instance(condition=condition)
+        )
+
+    def _add(self, label: Hashable, kind: str, kwargs: dict[str, Any]) -> None:
+        self._items.append({kind: kwargs})
+        self._labels.append(label)
+
+    def commit(self) -> None:
+        """Send every item in one call; Cancelled naming the labels whose condition failed.
+
+        Any other failure (throttling, a conflict with another transaction) is PynamoDB's
+        TransactWriteError, as from `TransactWrite`, for the edge to translate.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            transactions().dispatch("TransactWriteItems", {TRANSACT_ITEMS: self._items})
+        except (BotoCoreError, ClientError) as exc:
+            error = TransactWriteError("Failed to write transaction items", exc)
+            failed = failed_conditions(error)
+            if failed:
+                raise Cancelled({self._labels[i] for i in failed}, exc) from None
+            raise error from None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import (
     BadRequestError,
     ChaliceViewError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    Response,
     TooManyRequestsError,
     UnauthorizedError,
     UnprocessableEntityError,
@@ -84,6 +87,29 @@ def to_http_error(exc: BaseException) -> ChaliceViewError | None:
     if _is_connection_error(exc):
         return ServiceUnavailableError("A dependency is unreachable; retry later")
     return None
+
+
+def conflict_reason(exc: BaseException) -> str | None:
+    """The `reason` slug of a 409 (docs/api-extensions.md), or None for any other error."""
+    if isinstance(exc, errors.Conflict):
+        return exc.reason.value
+    if isinstance(to_http_error(exc), ConflictError):
+        return errors.Reason.CONCURRENT_UPDATE.value
+    return None
+
+
+def error_response(
+    exc: BaseException, headers: dict[str, str | list[str]] | None = None
+) -> Response | None:
+    """The contract's error answer to an exception (a 409 with its `reason`), or None for a bug."""
+    http_error = to_http_error(exc)
+    if http_error is None:
+        return None
+    body: dict[str, Any] = {"Code": type(http_error).__name__, "Message": str(http_error)}
+    reason = conflict_reason(exc)
+    if reason is not None:
+        body["reason"] = reason
+    return Response(body=body, status_code=http_error.STATUS_CODE, headers=headers or {})
 
 
 _THROTTLING_REASONS = frozenset(

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chalicelib.services.idempotency import MAX_KEY_LENGTH
+from chalicelib.domain import limits
 from chalicelib.web import schemas
 from chalicelib.web.openapi_responses import ID, STATUS, ref, response_schemas
-from chalicelib.web.validation import MAX_BODY_BYTES
+from chalicelib.web.validation import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_LENGTH
 
 Schema = dict[str, Any]
 
@@ -42,6 +42,17 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "OrderStatusPatchRequest": schemas.ORDER_STATUS_PATCH,
 }
 
+# The contract's numbers, published for clients (the storefront) to read rather than copy.
+LIMITS: dict[str, int] = {
+    "maxStock": limits.MAX_STOCK,
+    "maxStockDelta": limits.MAX_STOCK_DELTA,
+    "minQuantity": limits.MIN_QUANTITY,
+    "maxQuantity": limits.MAX_QUANTITY,
+    "maxLines": limits.MAX_LINES,
+    "maxPriceCents": limits.MAX_PRICE_CENTS,
+    "maxBodyBytes": MAX_BODY_BYTES,
+}
+
 # status: (the contract's error Code, when it is answered), from API.md's table.
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequestError", "Malformed JSON, a missing, unknown or read-only field, a bad value"),
@@ -62,6 +73,8 @@ def _error_responses() -> dict[str, Schema]:
     responses: dict[str, Schema] = {}
     for status, (code, when) in ERRORS.items():
         body: Schema = {"allOf": [ref("Error"), {"properties": {"Code": {"const": code}}}]}
+        if status == 409:
+            body = ref("ConflictErrorBody")
         if status in _AUTH_STATUSES:
             body = {"anyOf": [body, ref("GatewayAuthError")]}
         responses[code] = {"description": when, "content": {"application/json": {"schema": body}}}
@@ -101,7 +114,7 @@ def _parameters() -> dict[str, Schema]:
             "required": False,
             "description": "The same key and body replay the first answer for 24 hours; "
             "another body is a 422; a key still in flight is a 409",
-            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH},
         },
     }
 
@@ -277,6 +290,7 @@ def _build() -> Schema:
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
         "tags": [{"name": name} for name in ("health", "identity", "catalog", "cart", "orders")],
+        "x-limits": LIMITS,
         "paths": _paths(),
         "components": {
             "schemas": {**REQUEST_SCHEMAS, **response_schemas()},

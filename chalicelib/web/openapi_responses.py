@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import limits
+from chalicelib.domain.errors import Reason
 from chalicelib.web import schemas
 
 Schema = dict[str, Any]
@@ -55,6 +56,14 @@ def response_schemas() -> dict[str, Schema]:
     """The bodies the API answers with, as its code renders them."""
     return {
         "Error": _object({"Code": _STRING, "Message": _STRING}, "The contract's error body"),
+        "ConflictErrorBody": _object(
+            {
+                "Code": {"const": "ConflictError"},
+                "Message": _STRING,
+                "reason": {"type": "string", "enum": [reason.value for reason in Reason]},
+            },
+            "A 409: the contract's error body and why (docs/api-extensions.md lists the reasons)",
+        ),
         "GatewayAuthError": _object(
             {"message": _STRING}, "API Gateway's own refusal on a deployed stage"
         ),

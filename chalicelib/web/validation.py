@@ -20,6 +20,7 @@ from chalicelib.domain.limits import MAX_KEY_BYTES
 from chalicelib.web.schemas import READ_ONLY_FIELDS, Schema
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
 _DIGITS = re.compile(r"^[0-9]{1,4}$")
 
 
@@ -111,3 +112,14 @@ def check_path_ids(params: dict[str, Any]) -> None:
         if isinstance(value, str) and len(value.encode("utf-8")) > MAX_KEY_BYTES:
             camel = "".join(w.capitalize() if i else w for i, w in enumerate(name.split("_")))
             raise InvalidInput(f"{camel} is too long (over {MAX_KEY_BYTES} bytes)")
+
+
+def parse_idempotency_key(value: str | None) -> str | None:
+    """An Idempotency-Key header value, if present and valid (1-255 printable characters)."""
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH or not value.isprintable():
+        raise InvalidInput(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
+        )
+    return value

@@ -52,6 +52,7 @@ def test_unknown_products_and_quantities_above_stock_are_refused(api, shopper, p
     assert api.put("/cart/items/prd_nope", {"quantity": 1}, user=shopper).status == 404
     above = api.put(f"/cart/items/{mug['productId']}", {"quantity": 3}, user=shopper)
     assert above.error() == (409, "ConflictError")
+    assert above.json["reason"] == "out_of_stock"
     for quantity in (0, 100, 1.5, "2"):
         answer = api.put(f"/cart/items/{mug['productId']}", {"quantity": quantity}, user=shopper)
         assert answer.status == 400

@@ -121,6 +121,7 @@ def test_stock_moves_by_a_delta_and_never_below_zero(api, admin, product_factory
     below = api.post(f"/products/{pid}/stock", {"delta": -1}, user=admin)
 
     assert below.error() == (409, "ConflictError")
+    assert below.json["reason"] == "stock_limit"
     assert api.get(f"/products/{pid}").json["stock"] == 0
 
 

@@ -6,8 +6,13 @@ Every call of the faulty operation fails while the fault lasts, so PynamoDB's ow
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import pytest
 
+from chalicelib import clock
 from chalicelib.services import idempotency
 from chalicelib.storage import transactions
 from chalicelib.storage.models import Order
@@ -27,23 +32,21 @@ def stock_of(api, pid: str) -> int:
 
 
 class FrozenTime:
-    """A stand-in for the `time` module that idempotency reads its clock from."""
+    """A stopped clock: `now` (seconds since the epoch) moves only when a test moves it."""
 
     def __init__(self, now: float):
         self.now = now
 
-    def time(self) -> float:
-        return self.now
+    def moment(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 @pytest.fixture
-def frozen(monkeypatch) -> FrozenTime:
-    """Idempotency's clock, stopped; tests move it past the claim's lock."""
-    import time
-
-    clock = FrozenTime(time.time())
-    monkeypatch.setattr(idempotency, "time", clock)
-    return clock
+def frozen() -> Iterator[FrozenTime]:
+    """The app's clock, stopped; tests move it past the claim's lock."""
+    stopped = FrozenTime(time.time())
+    with clock.reading(stopped.moment):
+        yield stopped
 
 
 @pytest.mark.parametrize(
@@ -186,8 +189,8 @@ def test_a_claim_whose_process_died_is_locked_then_resumed_with_the_same_order(
     """A Lambda killed mid-checkout never unlocks its claim: retries wait out the lock."""
     pid = product_factory(stock=5)["productId"]
     body = order_body(pid)
-    fingerprint = idempotency.request_hash("POST", "/orders", body)
-    dead = idempotency.begin(f"orders:{shopper.user_id}", "crash-1", fingerprint)
+    fingerprint = idempotency.fingerprint("POST", "/orders", body)
+    dead = idempotency.begin(f"orders:{shopper.user_id}", idempotency.Key("crash-1", fingerprint))
     key = {"Idempotency-Key": "crash-1"}
 
     assert api.post("/orders", body, user=shopper, headers=key).error() == (409, "ConflictError")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.services import idempotency
+from chalicelib.storage.models import Cart, Product
 from harness.aws_calls import count_aws_calls
 from tests.conftest import ADDRESS
+from tests.faults import meanwhile
 
 
 def order_body(*lines, token="tok_visa"):
@@ -74,6 +76,7 @@ def test_a_short_line_reserves_nothing_and_names_the_product(api, shopper, produ
     )
 
     assert answer.error() == (409, "ConflictError")
+    assert answer.json["reason"] == "out_of_stock"
     assert scarce["productId"] in answer.json["Message"]
     assert plenty["productId"] not in answer.json["Message"]
     assert (stock_of(api, plenty["productId"]), stock_of(api, scarce["productId"])) == (5, 1)
@@ -82,19 +85,38 @@ def test_a_short_line_reserves_nothing_and_names_the_product(api, shopper, produ
 
 
 def test_the_transaction_itself_refuses_stock_that_vanished_after_pricing(
-    api, shopper, product_factory, monkeypatch
+    api, shopper, product_factory
 ):
     """Even if the read said there was stock, the conditional write is what decides."""
-    from chalicelib.domain import pricing
+    mug = product_factory(stock=5)
 
-    mug = product_factory(stock=1)
-    monkeypatch.setattr(pricing, "short_of_stock", lambda lines, catalog: [])
+    def another_buyer_takes_four() -> None:
+        Product(mug["productId"]).update(actions=[Product.stock.add(-4)])
 
-    answer = api.post("/orders", order_body((mug["productId"], 3)), user=shopper)
+    with meanwhile("BatchGetItem", another_buyer_takes_four):
+        answer = api.post("/orders", order_body((mug["productId"], 3)), user=shopper)
 
     assert answer.error() == (409, "ConflictError")
+    assert answer.json["reason"] == "out_of_stock"
     assert mug["productId"] in answer.json["Message"]
     assert stock_of(api, mug["productId"]) == 1
+
+
+def test_a_cart_changed_during_checkout_places_nothing(api, shopper, product_factory):
+    """The cart is deleted on the condition that it is the version that was priced."""
+    mug = product_factory(stock=5)
+    api.put(f"/cart/items/{mug['productId']}", {"quantity": 1}, user=shopper)
+
+    def the_shopper_changes_the_cart() -> None:
+        Cart(shopper.user_id).update(actions=[Cart.version.add(1)])
+
+    with meanwhile("BatchGetItem", the_shopper_changes_the_cart):
+        answer = api.post("/orders", order_body(), user=shopper)
+
+    assert answer.error() == (409, "ConflictError")
+    assert answer.json["reason"] == "cart_changed"
+    assert stock_of(api, mug["productId"]) == 5
+    assert api.get("/orders", user=shopper).json["items"] == []
 
 
 def test_an_unknown_or_archived_product_is_a_400_naming_it(api, admin, shopper, product_factory):
@@ -187,12 +209,14 @@ def test_the_same_key_with_another_body_is_a_422(api, shopper, product_factory):
 def test_a_key_still_in_flight_is_a_409(api, shopper, product_factory):
     mug = product_factory(stock=5)
     body = order_body((mug["productId"], 1))
-    fingerprint = idempotency.request_hash("POST", "/orders", body)
-    idempotency.begin(f"orders:{shopper.user_id}", "checkout-3", fingerprint)  # the first, running
+    fingerprint = idempotency.fingerprint("POST", "/orders", body)
+    first_running = idempotency.Key("checkout-3", fingerprint)
+    idempotency.begin(f"orders:{shopper.user_id}", first_running)
 
     answer = api.post("/orders", body, user=shopper, headers={"Idempotency-Key": "checkout-3"})
 
     assert answer.error() == (409, "ConflictError")
+    assert answer.json["reason"] == "idempotency_in_flight"
     assert stock_of(api, mug["productId"]) == 5
 
 
@@ -287,6 +311,7 @@ def test_cancelling_releases_the_stock_once(api, shopper, product_factory):
     assert cancelled.json["status"] == "CANCELLED"
     assert [h["status"] for h in cancelled.json["history"]] == ["PENDING", "CANCELLED"]
     assert again.error() == (409, "ConflictError")
+    assert again.json["reason"] == "invalid_transition"
     assert stock_of(api, mug["productId"]) == 5
 
 

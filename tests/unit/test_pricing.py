@@ -14,7 +14,7 @@ def snap(pid, cents=100, stock=5, active=True, currency="USD"):
 
 def test_lines_take_name_and_price_from_the_catalog():
     lines = price([("a", 2), ("b", 1)], {"a": snap("a", 250), "b": snap("b", 99)})
-    assert [line.as_dict()["lineTotalCents"] for line in lines] == [500, 99]
+    assert [line.line_total_cents for line in lines] == [500, 99]
     assert total(lines) == 599
 
 

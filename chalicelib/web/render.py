@@ -1,0 +1,186 @@
+"""Domain results as the contract's JSON: camelCase dicts, integers for money and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalicelib.domain import variants
+from chalicelib.domain.pricing import Line
+from chalicelib.services.accounts import Registration, Tokens
+from chalicelib.services.carts import PricedCart
+from chalicelib.services.catalog import ImageUpload
+from chalicelib.storage.models import Address, Notification, Order, Product, Profile
+from chalicelib.storage.paging import Page
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+
+def page(result: Page[T], render: Callable[[T], Json]) -> Json:
+    """The contract's `{items, nextCursor}`."""
+    return {"items": [render(item) for item in result.items], "nextCursor": result.next_cursor}
+
+
+def product(item: Product, *, with_variants: bool = False) -> Json:
+    """A product; with options, its lowest active price and the sum of its variants' stock, and
+    (`with_variants`) its options and active variants."""
+    price, stock = int(item.price_cents), int(item.stock)
+    stored = item.variants.as_dict() if item.variants is not None else None
+    listed = variants.active(variants.of_product(item.product_id, price, stock, stored))
+    if stored is not None:
+        price = min((v.price_cents for v in listed), default=price)
+        stock = sum(v.stock for v in listed)
+    rendered: Json = {
+        "productId": item.product_id,
+        "name": item.name,
+        "description": item.description,
+        "priceCents": price,
+        "currency": item.currency,
+        "category": item.category,
+        "stock": stock,
+        "imageUrl": item.image_url,
+        "createdAt": item.created_at,
+        "updatedAt": item.updated_at,
+    }
+    if with_variants:
+        rendered["options"] = options([str(n) for n in item.option_names or []], listed)
+        rendered["variants"] = [variant(v) for v in listed]
+    return rendered
+
+
+def options(names: list[str], listed: list[variants.Variant]) -> list[Json]:
+    """A product's options: each name with its values in first-used order."""
+    return [
+        {"name": name, "values": list(dict.fromkeys(v.options[name] for v in listed))}
+        for name in names
+    ]
+
+
+def variant(item: variants.Variant) -> Json:
+    """A variant (a product without options is its own, without a SKU)."""
+    return {
+        "variantId": item.variant_id,
+        "sku": item.sku,
+        "options": dict(item.options),
+        "priceCents": item.price_cents,
+        "stock": item.stock,
+    }
+
+
+def image_upload(upload: ImageUpload) -> Json:
+    """Where to PUT a product's image."""
+    return {
+        "uploadUrl": upload.upload_url,
+        "imageUrl": upload.image_url,
+        "expiresIn": upload.expires_in,
+    }
+
+
+def line(priced: Line) -> Json:
+    """One priced line of a cart."""
+    return {
+        "productId": priced.product_id,
+        "variantId": priced.variant,
+        "sku": priced.sku,
+        "options": dict(priced.options),
+        "name": priced.name,
+        "quantity": priced.quantity,
+        "unitPriceCents": priced.unit_price_cents,
+        "lineTotalCents": priced.line_total_cents,
+    }
+
+
+def cart(priced: PricedCart) -> Json:
+    """A cart priced now."""
+    return {
+        "items": [line(item) for item in priced.lines],
+        "totalCents": priced.total_cents,
+        "currency": priced.currency,
+        "unavailable": priced.unavailable,
+    }
+
+
+def address(value: Address | None) -> Json | None:
+    """A postal address."""
+    if value is None:
+        return None
+    return {
+        "line1": value.line1,
+        "line2": value.line2,
+        "city": value.city,
+        "postalCode": value.postal_code,
+        "country": value.country,
+    }
+
+
+def order(item: Order) -> Json:
+    """An order."""
+    return {
+        "orderId": item.order_id,
+        "userId": item.user_id,
+        "status": item.status,
+        "failureReason": item.failure_reason,
+        "items": [
+            {
+                "productId": ordered.product_id,
+                # Lines placed before variants read as the product's own variant.
+                "variantId": ordered.variant_id or ordered.product_id,
+                "sku": ordered.sku,
+                "options": ordered.options.as_dict() if ordered.options is not None else {},
+                "name": ordered.name,
+                "quantity": int(ordered.quantity),
+                "unitPriceCents": int(ordered.unit_price_cents),
+                "lineTotalCents": int(ordered.line_total_cents),
+            }
+            for ordered in item.items
+        ],
+        "totalCents": int(item.total_cents),
+        "currency": item.currency,
+        "shippingAddress": address(item.shipping_address),
+        "trackingNumber": item.tracking_number,
+        "history": [{"status": entry.status, "at": entry.at} for entry in item.history],
+        "createdAt": item.created_at,
+        "updatedAt": item.updated_at,
+    }
+
+
+def profile(item: Profile, *, is_admin: bool) -> Json:
+    """A user's own profile; `isAdmin` is the caller's role, from their token."""
+    return {
+        "userId": item.user_id,
+        "email": item.email,
+        "name": item.name,
+        "phone": item.phone,
+        "address": address(item.address),
+        "isAdmin": is_admin,
+        "createdAt": item.created_at,
+    }
+
+
+def notification(note: Notification) -> Json:
+    """A message the shop sent."""
+    return {
+        "orderId": note.order_id,
+        "type": note.type,
+        "subject": note.subject,
+        "body": note.body,
+        "sentAt": note.sent_at,
+    }
+
+
+def registration(user: Registration) -> Json:
+    """A new user."""
+    return {"userId": user.user_id, "email": user.email, "confirmed": user.confirmed}
+
+
+def tokens(answer: Tokens) -> Json:
+    """Tokens of a login or a refresh (`refreshToken` only when there is one)."""
+    body: Json = {
+        "idToken": answer.id_token,
+        "accessToken": answer.access_token,
+        "expiresIn": answer.expires_in,
+    }
+    if answer.refresh_token is not None:
+        body["refreshToken"] = answer.refresh_token
+    return body
