@@ -30,7 +30,7 @@ def place(caller: Caller, data: dict[str, Any], key: idempotency.Key | None) -> 
         return Placed(_place(caller, data, clock.new_id("ord")), replayed=False)
     claim = idempotency.begin(f"orders:{caller.user_id}", key)
     if isinstance(claim, idempotency.Replay):
-        if claim.result is None:  # stored before results were (docs/decisions/0001)
+        if claim.result is None:  # stored before results were (docs/decisions/0131)
             return Placed(orders.load(f"ord_{claim.nonce}"), replayed=True)
         return Placed(order_table.from_snapshot(claim.result), replayed=True)
     order_id = f"ord_{claim.nonce}"
