@@ -2,16 +2,15 @@
 
 Static settings are set before any test module imports the app, so the app is imported once
 in local-auth mode; the Cognito pool is created per session inside moto and its ids are read by
-the app at call time.
+the app at call time. Nothing here is autouse: a test asks for what it needs (`api` brings fresh
+tables, `admin` and `shopper` the Cognito pool), so pure unit tests never start moto. Helpers
+live in `tests/support/`.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -34,42 +33,15 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from moto import mock_aws
-
-PASSWORD = "Passw0rd!-test"
-# A valid shipping address, for tests whose subject is not the address.
-ADDRESS = {"line1": "1 Main St", "city": "Springfield", "postalCode": "12345", "country": "US"}
-_emails = itertools.count(1)
-
-
-@dataclass
-class CognitoPool:
-    """The session's user pool in moto."""
-
-    pool_id: str
-    client_id: str
-    jwks_url: str
-
-
-@dataclass
-class User:
-    """A signed-in user of the test pool."""
-
-    email: str
-    user_id: str
-    id_token: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The Authorization header the contract asks for."""
-        return {"Authorization": f"Bearer {self.id_token}"}
+from tests.support.client import Api
+from tests.support.cognito import CognitoPool, User, sign_up
 
 
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[CognitoPool]:
     """moto for the whole session, with every resource of the infrastructure template."""
+    from moto import mock_aws
+
     from devstack import moto_fixes
     from devstack.jwks import serve_moto_jwks
     from infra.provision import provision
@@ -102,7 +74,7 @@ def _reset_caches() -> None:
     local_auth._jwks_client.cache_clear()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def tables(moto_session: CognitoPool) -> Iterator[None]:
     """Fresh, empty DynamoDB tables for every test."""
     from chalicelib.storage.models import ALL_MODELS
@@ -121,98 +93,13 @@ def chalice_app(moto_session: CognitoPool) -> Any:
     return app
 
 
-class Api:
-    """A JSON client over chalice.test.Client."""
-
-    def __init__(self, client: Any):
-        self._client = client
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        raw: bytes | str | None = None,
-        user: User | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        """Send a request and return its status, headers and decoded body."""
-        all_headers = {"Content-Type": "application/json", **(user.headers if user else {})}
-        all_headers.update(headers or {})
-        payload = raw if raw is not None else (None if json_body is None else json.dumps(json_body))
-        answer = self._client.http.request(method, path, headers=all_headers, body=payload)
-        return Response(answer.status_code, answer.headers, answer.body)
-
-    def get(self, path: str, **kw: Any) -> Response:
-        """GET a path."""
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, json_body: Any = None, **kw: Any) -> Response:
-        """POST JSON to a path."""
-        return self.request("POST", path, json_body=json_body, **kw)
-
-    def patch(self, path: str, json_body: Any = None, **kw: Any) -> Response:
-        """PATCH JSON to a path."""
-        return self.request("PATCH", path, json_body=json_body, **kw)
-
-    def put(self, path: str, json_body: Any = None, **kw: Any) -> Response:
-        """PUT JSON to a path."""
-        return self.request("PUT", path, json_body=json_body, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Response:
-        """DELETE a path."""
-        return self.request("DELETE", path, **kw)
-
-
-@dataclass
-class Response:
-    """What the API answered."""
-
-    status: int
-    headers: dict[str, str]
-    raw: bytes
-
-    @property
-    def json(self) -> Any:
-        """The body decoded as JSON (None when empty)."""
-        return json.loads(self.raw) if self.raw else None
-
-    def error(self) -> tuple[int, str]:
-        """The status and the contract's error Code."""
-        return self.status, (self.json or {}).get("Code", "")
-
-
 @pytest.fixture
-def api(chalice_app: Any) -> Iterator[Api]:
+def api(chalice_app: Any, tables: None) -> Iterator[Api]:
     """The API, driven in-process through chalice.test.Client."""
     from chalice.test import Client
 
     with Client(chalice_app) as client:
         yield Api(client)
-
-
-def sign_up(pool: CognitoPool, *, admin: bool = False, name: str = "Test User") -> User:
-    """Create a confirmed user in the pool (and the admin group) and log them in."""
-    import boto3
-
-    idp = boto3.client("cognito-idp")
-    email = f"user{next(_emails)}@example.com"
-    sub = idp.sign_up(
-        ClientId=pool.client_id,
-        Username=email,
-        Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": name}],
-    )["UserSub"]
-    idp.admin_confirm_sign_up(UserPoolId=pool.pool_id, Username=email)
-    if admin:
-        idp.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=email, GroupName="admin")
-    tokens = idp.initiate_auth(
-        ClientId=pool.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    return User(email, sub, tokens["IdToken"], tokens["AccessToken"], tokens["RefreshToken"])
 
 
 @pytest.fixture

@@ -14,20 +14,21 @@ import botocore.client
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 
-def aws_error(code: str, operation: str, status: int = 400, **extra: Any) -> ClientError:
+def aws_error(code: str, operation: str, status: int = 400, **extra: Any) -> Exception:
     """The ClientError AWS answers with for an error code."""
     response: dict[str, Any] = {
         "Error": {"Code": code, "Message": f"injected {code}"},
         "ResponseMetadata": {"HTTPStatusCode": status},
         **extra,
     }
-    return ClientError(response, operation)  # type: ignore[arg-type]
+    error: Exception = ClientError(response, operation)
+    return error
 
 
-def cancelled(reason: str) -> Callable[[str, dict[str, Any]], ClientError]:
+def cancelled(reason: str) -> Callable[[str, dict[str, Any]], Exception]:
     """A TransactionCanceledException whose first item failed for `reason` (the rest: None)."""
 
-    def error(operation: str, params: dict[str, Any]) -> ClientError:
+    def error(operation: str, params: dict[str, Any]) -> Exception:
         reasons = [{"Code": "None"} for _ in params["TransactItems"]]
         reasons[0] = {"Code": reason, "Message": f"injected {reason}"}
         return aws_error("TransactionCanceledException", operation, CancellationReasons=reasons)
@@ -72,16 +73,19 @@ def failing(
             original(self, name, params)
         raise make(name, params)
 
-    botocore.client.BaseClient._make_api_call = maybe_fail  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = maybe_fail
     try:
         yield fault
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
 
 
 def read_timeout(operation: str, params: dict[str, Any]) -> Exception:
     """The error botocore raises when an answer does not come back in time."""
-    return ReadTimeoutError(endpoint_url=f"https://dynamodb.us-east-1.amazonaws.com/{operation}")
+    error: Exception = ReadTimeoutError(
+        endpoint_url=f"https://dynamodb.us-east-1.amazonaws.com/{operation}"
+    )
+    return error
 
 
 @contextlib.contextmanager
@@ -101,8 +105,8 @@ def meanwhile(
             pending.pop()()
         return answer
 
-    botocore.client.BaseClient._make_api_call = then_act  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = then_act
     try:
         yield
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original

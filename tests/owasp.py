@@ -15,7 +15,8 @@ import pytest
 
 from chalicelib.storage.models import Order, Product
 from chalicelib.web import openapi
-from tests.conftest import ADDRESS, PASSWORD
+from tests.support.cognito import PASSWORD
+from tests.support.data import ADDRESS
 
 
 def path_shape(path: str) -> str:

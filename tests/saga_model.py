@@ -35,7 +35,7 @@ from chalicelib.domain.order_rules import MOVES
 from chalicelib.storage.models import LedgerEntry, Order, Product
 from devstack.lambda_events import dynamodb_record, sqs_record
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 REGION = "us-east-1"
 MAX_RECEIVES = MAX_RECEIVE_COUNT  # the queues' redrive policy

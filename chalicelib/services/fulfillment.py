@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib import clock, log
 from chalicelib.adapters import carriers, events, mail, payments
 from chalicelib.config import settings
+from chalicelib.domain import notices
 from chalicelib.domain.errors import InvalidTransition
 from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Event, FailureReason, Status
 from chalicelib.services import orders
@@ -150,53 +151,11 @@ def ship(order_id: str) -> None:
         _log.info("moved on meanwhile; nothing to ship", extra={"fields": {"status": exc.current}})
 
 
-_SUBJECTS: dict[str, str] = {
-    Event.ORDER_PLACED: "We received your order {ref}",
-    Event.ORDER_CONFIRMED: "Payment received: order {ref} is confirmed",
-    Event.PAYMENT_FAILED: "The payment for order {ref} was declined",
-    Event.ORDER_FULFILLED: "Order {ref} is on its way",
-    Event.ORDER_DELIVERED: "Order {ref} was delivered",
-    Event.ORDER_CANCELLED: "Order {ref} was cancelled",
-}
-_STATUS_WORDS: dict[str, str] = {
-    Status.PENDING: "received and waiting for payment",
-    Status.CONFIRMED: "paid and being prepared",
-    Status.FULFILLED: "shipped",
-    Status.DELIVERED: "delivered",
-    Status.CANCELLED: "cancelled",
-    Status.PAYMENT_FAILED: "not paid: the payment was declined",
-}
-
-
-def order_reference(order_id: str) -> str:
-    """The short order number the storefront shows: `ord_ee1679b0...` -> `EE1679B0`."""
-    return order_id.removeprefix("ord_")[:8].upper()
-
-
-# ISO 4217 minor units of the currencies that do not have two (every other one has two).
-MINOR_UNITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
-    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
-
-
-def money(cents: int, currency: str) -> str:
-    """An amount for people in its currency's minor units: `24.00 USD`, `2,400 JPY`, `1.500 KWD`."""
-    digits = MINOR_UNITS.get(currency.upper(), 2)
-    sign, amount = ("-" if cents < 0 else ""), abs(cents)
-    if digits == 0:
-        return f"{sign}{amount:,} {currency}"
-    whole, fraction = divmod(amount, 10**digits)
-    return f"{sign}{whole:,}.{fraction:0{digits}d} {currency}"
-
-
 def on_notification_event(event: dict[str, Any]) -> None:
     """The notifications queue: tell the shopper what happened to their order, once per event."""
-    template = _SUBJECTS.get(event["type"])
-    if template is None:
+    subject = notices.subject(event["type"], event["orderId"])
+    if subject is None:
         return
-    subject = template.format(ref=order_reference(event["orderId"]))
     email = event.get("email") or _profile_email(event["userId"])
     if not email:
         _log.warning("no email for this user; nothing to notify")
@@ -209,21 +168,11 @@ def on_notification_event(event: dict[str, Any]) -> None:
             order_id=event["orderId"],
             type=event["type"],
             subject=subject,
-            body=_body(event),
+            body=notices.body(event),
             sent_at=occurred,
             sort_key=f"{occurred}#{event['orderId']}#{event['type']}",
         )
     )
-
-
-def _body(event: dict[str, Any]) -> str:
-    status = _STATUS_WORDS.get(str(event.get("status")), str(event.get("status", "")).lower())
-    lines = [f"Your order {order_reference(event['orderId'])} is {status}."]
-    if event.get("trackingNumber"):
-        lines.append(f"Tracking number: {event['trackingNumber']}.")
-    if event.get("totalCents") is not None:
-        lines.append(f"Total: {money(int(event['totalCents']), str(event.get('currency', '')))}.")
-    return " ".join(lines)
 
 
 def _profile_email(user_id: str) -> str | None:

@@ -18,8 +18,8 @@ from botocore.exceptions import ReadTimeoutError
 from moto.core.botocore_stubber import BotocoreStubber
 
 from chalicelib.storage.models import Order
-from tests.conftest import ADDRESS
 from tests.faults import cancelled
+from tests.support.data import ADDRESS
 
 
 def order_body(pid: str, quantity: int = 1) -> dict:

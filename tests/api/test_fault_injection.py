@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -16,19 +17,19 @@ from chalicelib import clock
 from chalicelib.services import idempotency
 from chalicelib.storage import transactions
 from chalicelib.storage.models import Order
-from tests.conftest import ADDRESS
 from tests.faults import cancelled, failing, read_timeout
+from tests.support.data import ADDRESS
 
 
-def order_body(pid: str | None = None, quantity: int = 2) -> dict:
-    body = {"shippingAddress": ADDRESS, "paymentToken": "tok_visa"}
+def order_body(pid: str | None = None, quantity: int = 2) -> dict[str, Any]:
+    body: dict[str, Any] = {"shippingAddress": ADDRESS, "paymentToken": "tok_visa"}
     if pid is not None:
         body["items"] = [{"productId": pid, "quantity": quantity}]
     return body
 
 
 def stock_of(api, pid: str) -> int:
-    return api.get(f"/products/{pid}").json["stock"]
+    return int(api.get(f"/products/{pid}").json["stock"])
 
 
 class FrozenTime:

@@ -7,7 +7,7 @@ import json
 import boto3
 
 from chalicelib.storage.models import LedgerEntry, Notification
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 
 def place(api, user, product, quantity=1, token="tok_visa"):

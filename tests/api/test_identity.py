@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.cognito import PASSWORD
 from tests.tokens import BAD_AUTHORIZATIONS, bad_authorizations, resign
 
 

@@ -6,10 +6,11 @@ import boto3
 import pytest
 
 from chalicelib.adapters import events
-from chalicelib.services.fulfillment import money
+from chalicelib.domain.notices import money
 from harness.aws_calls import count_aws_calls
-from tests.conftest import ADDRESS, PASSWORD, User, sign_up
 from tests.faults import failing
+from tests.support.cognito import PASSWORD, User, sign_up
+from tests.support.data import ADDRESS
 
 LONG_ID = "prd_" + "x" * 2045  # 2,049 bytes: longer than any DynamoDB partition key
 

@@ -13,7 +13,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from chalicelib.web import openapi, schemas
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_ONLY = {("/openapi.json", "GET")}  # documented before app.py serves it; see the served test

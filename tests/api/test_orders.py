@@ -7,8 +7,8 @@ import pytest
 from chalicelib.services import idempotency
 from chalicelib.storage.models import Cart, Product
 from harness.aws_calls import count_aws_calls
-from tests.conftest import ADDRESS
 from tests.faults import meanwhile
+from tests.support.data import ADDRESS
 
 
 def order_body(*lines, token="tok_visa"):

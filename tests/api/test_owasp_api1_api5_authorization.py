@@ -11,13 +11,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+from typing import Any
 
 import pytest
 
 from chalicelib.web import openapi
 from tests import owasp
-from tests.conftest import PASSWORD, CognitoPool, sign_up
 from tests.owasp import checkout, served_routes
+from tests.support.cognito import PASSWORD, CognitoPool, sign_up
 
 world = owasp.world  # the product, order and cart every attack below aims at
 
@@ -164,11 +165,12 @@ def test_api3_mass_assignment_of_a_read_only_field_is_a_400_and_writes_nothing(
     api, world, method, path, extra
 ):
     url = path.format(pid=world.product_id)
-    body = {
+    bodies: dict[str, dict[str, Any]] = {
         "/me": {"name": "Sam"},
         "/cart/items/{pid}": {"quantity": 1},
         "/orders": checkout(world.product_id),
-    }[path]
+    }
+    body = bodies[path]
     before = world.state()
 
     answer = api.request(method, url, json_body={**body, **extra}, user=world.shopper)

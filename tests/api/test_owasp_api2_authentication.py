@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests import owasp
-from tests.conftest import CognitoPool, sign_up
 from tests.owasp import served_routes
+from tests.support.cognito import CognitoPool, sign_up
 from tests.tokens import BAD_AUTHORIZATIONS, bad_authorizations
 
 world = owasp.world  # the product, order and cart every attack below aims at

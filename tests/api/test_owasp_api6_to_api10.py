@@ -19,9 +19,9 @@ import pytest
 
 from chalicelib.storage.models import Product
 from tests import owasp
-from tests.conftest import PASSWORD
 from tests.faults import failing
 from tests.owasp import checkout, path_shape, served_routes
+from tests.support.cognito import PASSWORD
 from tests.tokens import resign
 
 world = owasp.world  # the product, order and cart every attack below aims at
@@ -67,11 +67,11 @@ def no_outbound_connections():
             opened.append(address)
         return original(self, address)
 
-    socket.socket.connect = connect
+    socket.socket.connect = connect  # type: ignore[method-assign]
     try:
         yield opened
     finally:
-        socket.socket.connect = original
+        socket.socket.connect = original  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize(
@@ -309,11 +309,11 @@ def refused(url: str):
             raise ConnectionRefusedError(f"injected: {url} is down")
         return original(self, address)
 
-    socket.socket.connect = connect
+    socket.socket.connect = connect  # type: ignore[method-assign]
     try:
         yield
     finally:
-        socket.socket.connect = original
+        socket.socket.connect = original  # type: ignore[method-assign]
 
 
 def test_api10_a_rotated_key_while_the_key_set_is_unreachable_is_a_503_never_a_pass(

@@ -16,8 +16,8 @@ from chalicelib import clock
 from chalicelib.services import orders
 from chalicelib.storage.models import LedgerEntry
 from devstack.lambda_events import sqs_record
-from tests.conftest import ADDRESS
 from tests.faults import failing
+from tests.support.data import ADDRESS
 
 
 def place(api, user, product, quantity=1, token="tok_visa"):
@@ -198,16 +198,16 @@ def test_a_payment_message_in_the_dlq_fails_its_order_with_reason_error(
 
 
 def test_an_unpaid_order_times_out_with_reason_timeout_and_its_stock_back(
-    api, shopper, product_factory, pipeline, chalice_app, monkeypatch
+    api, shopper, product_factory, pipeline, chalice_app
 ):
     mug = product_factory(stock=5)
     order = place(api, shopper, mug, quantity=2, token="tok_pending")
     pipeline.run()  # tok_pending never answers
     assert order_of(api, shopper, order)["status"] == "PENDING"
     later = clock.now() + timedelta(seconds=901)
-    monkeypatch.setattr(clock, "now", lambda: later)
 
-    pipeline.client.lambda_.invoke("expire_unpaid_orders", SCHEDULED_EVENT)
+    with clock.reading(lambda: later):
+        pipeline.client.lambda_.invoke("expire_unpaid_orders", SCHEDULED_EVENT)
 
     final = order_of(api, shopper, order)
     assert (final["status"], final["failureReason"]) == ("PAYMENT_FAILED", "timeout")
@@ -223,9 +223,7 @@ def test_the_sweep_leaves_orders_younger_than_the_timeout_alone(api, shopper, pr
     assert order_of(api, shopper, order)["status"] == "PENDING"
 
 
-def test_a_charge_that_lands_after_the_timeout_is_refunded(
-    api, shopper, product_factory, pipeline, monkeypatch
-):
+def test_a_charge_that_lands_after_the_timeout_is_refunded(api, shopper, product_factory, pipeline):
     mug = product_factory(stock=5)
     order = place(api, shopper, mug)
     pipeline.publish_changes()
@@ -233,8 +231,8 @@ def test_a_charge_that_lands_after_the_timeout_is_refunded(
     with failing("UpdateItem", "InternalServerError"):
         assert not pipeline.deliver("payments", payment)  # captured; the move never landed
     later = clock.now() + timedelta(seconds=901)
-    monkeypatch.setattr(clock, "now", lambda: later)
-    assert orders.expire_unpaid(900) == 1
+    with clock.reading(lambda: later):
+        assert orders.expire_unpaid(900) == 1
 
     pipeline.run()
 

@@ -26,14 +26,13 @@ PROFILES = {
 
 
 @pytest.fixture
-def machine(api, chalice_app, shopper, admin, monkeypatch) -> Any:
+def machine(api, chalice_app, shopper, admin) -> Any:
     """The saga machine wired to the in-process API, the handlers, a model clock and the seam."""
     from chalice.test import Client
 
     model_clock = Clock()
-    monkeypatch.setattr(clock, "now", model_clock)
     seam = Seam()
-    with Client(chalice_app) as client:
+    with Client(chalice_app) as client, clock.reading(model_clock):
         SagaMachine.api = api
         SagaMachine.lambdas = client.lambda_
         SagaMachine.app = chalice_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.aws_calls import count_aws_calls
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 
 @pytest.fixture

@@ -29,11 +29,6 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """The sections bring their own moto; these tests need none of the API tests' tables."""
-
-
 def _run(argv: list[str]) -> None:
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]

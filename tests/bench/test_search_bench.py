@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bench import report, search
-
-
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """The section is pure: it needs none of the API tests' tables."""
 
 
 def test_the_search_section_measures_both_sizes_and_renders_its_targets() -> None:

@@ -56,10 +56,10 @@ def modules() -> dict[str, Module]:
         for node in module.tree.body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef):
                 module.defs[node.name] = node
-        for node in ast.walk(module.tree):  # imports inside functions count too
-            if isinstance(node, ast.ImportFrom) and node.module:
-                for alias in node.names:
-                    module.imports[alias.asname or alias.name] = (node.module, alias.name)
+        for any_node in ast.walk(module.tree):  # imports inside functions count too
+            if isinstance(any_node, ast.ImportFrom) and any_node.module:
+                for alias in any_node.names:
+                    module.imports[alias.asname or alias.name] = (any_node.module, alias.name)
         found[module.name] = module
     return found
 
@@ -124,30 +124,38 @@ def _visit(module: Module, tree: ast.AST, found: Reach) -> list[str]:
     handled: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            meaning = _resolve(module, node.value.id)
             handled.add(id(node.value))
-            if meaning is None:
-                continue
-            kind, target = meaning
-            if kind == "module" and node.attr in modules()[target].defs:
-                targets.append(f"{target}:{node.attr}")
-            elif kind == "model" and not (node.attr in NOT_IO or _is_attribute(target, node.attr)):
-                found.tables.add(models()[target])
-            elif kind == "def":
-                targets.append(target)
+            targets.extend(_visit_attribute(module, node, node.value.id, found))
         elif isinstance(node, ast.Call) and _is_aws_client(module, node):
             found.services.add(node.args[0].value)  # type: ignore[attr-defined]
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and id(node) not in handled:
-            meaning = _resolve(module, node.id)
-            if meaning is None:
-                continue
-            kind, target = meaning
-            if kind == "def":
-                targets.append(target)
-            elif kind == "model":
-                found.tables.add(models()[target])
+            targets.extend(_visit_name(module, node.id, found))
     return targets
+
+
+def _visit_attribute(module: Module, node: ast.Attribute, name: str, found: Reach) -> list[str]:
+    """`name.attr`: a function of a module, a model used for I/O, or a function's attribute."""
+    meaning = _resolve(module, name)
+    if meaning is None:
+        return []
+    kind, target = meaning
+    if kind == "module" and node.attr in modules()[target].defs:
+        return [f"{target}:{node.attr}"]
+    if kind == "model" and not (node.attr in NOT_IO or _is_attribute(target, node.attr)):
+        found.tables.add(models()[target])
+    return [target] if kind == "def" else []
+
+
+def _visit_name(module: Module, name: str, found: Reach) -> list[str]:
+    """A bare name: a function to follow, or a model used as a whole."""
+    meaning = _resolve(module, name)
+    if meaning is None:
+        return []
+    kind, target = meaning
+    if kind == "model":
+        found.tables.add(models()[target])
+    return [target] if kind == "def" else []
 
 
 def _is_aws_client(module: Module, node: ast.Call) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from botocore.exceptions import ClientError
 
 from deploy import concurrency, package
@@ -18,11 +17,6 @@ DEPLOYED = {
     "resources": [{"name": "api_handler", "resource_type": "lambda_function", "lambda_arn": ARN}]
 }
 URI = f"arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{ARN}/invocations"
-
-
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """No moto here."""
 
 
 class Recorder:

@@ -15,11 +15,6 @@ NAME = "shop-dev"
 TEMPLATE: dict[str, Any] = {"Resources": {}}
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """No moto here: CloudFormation's answers are stubbed."""
-
-
 @pytest.fixture
 def cfn() -> Any:
     """A CloudFormation client whose answers the test scripts."""

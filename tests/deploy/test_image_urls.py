@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from deploy import image_urls
 from devstack.moto_server import LockedMotoServer
 
 BUCKET, REGION = "shop-dev-images-123456789012", "eu-west-1"
 NEW = "https://d111111abcdef8.cloudfront.net"
-
-
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """This module brings its own moto server."""
 
 
 def test_each_address_of_the_bucket_moves_and_others_stay() -> None:

@@ -22,11 +22,6 @@ RUNTIME, DEV, UV, CHECKOV = (
 )
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """The lock files need no moto."""
-
-
 @pytest.mark.parametrize("lock", [RUNTIME, DEV, UV, CHECKOV], ids=lambda path: path.name)
 def test_every_requirement_of_a_lock_is_pinned_with_its_hashes(lock: Path) -> None:
     assert unpinned(lock) == []

@@ -37,11 +37,6 @@ STAGE = "dev"
 cfnlint_api = pytest.importorskip("cfnlint.api", reason="cfn-lint is in requirements-dev.txt")
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """The package needs no moto."""
-
-
 def _build_package(work: Path) -> Path:
     """`python -m deploy package` for the dev stage into `work`; answer the output directory."""
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}

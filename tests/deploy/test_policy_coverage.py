@@ -25,7 +25,7 @@ import pytest
 
 from deploy import policies, project
 from infra.template import build_template, env_name
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION, ACCOUNT = "us-east-1", "123456789012"  # moto's

@@ -29,11 +29,6 @@ REGION = "us-east-1"
 STAGE = "dev"
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """This module brings its own moto server; it needs none of the API tests' tables."""
-
-
 @pytest.fixture(scope="module")
 def aws(moto: LockedMotoServer) -> Aws:
     """The deploy's clients, pointed at moto."""

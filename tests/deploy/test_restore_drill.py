@@ -25,11 +25,6 @@ REGION = "eu-west-3"
 NOW = datetime.datetime(2026, 12, 2, 6, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """This module brings its own moto server."""
-
-
 @pytest.fixture(scope="module")
 def ddb(moto: LockedMotoServer) -> Any:
     """The stage's tables, provisioned from the template, with three orders in them."""

@@ -31,11 +31,6 @@ REGION = "eu-north-1"
 ACCOUNT = "123456789012"
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """This module brings its own moto server."""
-
-
 @pytest.fixture(scope="module")
 def aws(moto: LockedMotoServer) -> Aws:
     """The deploy's clients, pointed at moto."""

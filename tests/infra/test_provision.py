@@ -13,7 +13,11 @@ from infra.provision import Stack, create_stack
 from infra.template import build_template, env_from_outputs
 from tests.infra import views
 
-PARAMETERS = {"Stage": "local", "QueueVisibilityTimeout": 2, "CorsOrigin": "http://127.0.0.1:8080"}
+PARAMETERS: dict[str, Any] = {
+    "Stage": "local",
+    "QueueVisibilityTimeout": 2,
+    "CorsOrigin": "http://127.0.0.1:8080",
+}
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +117,8 @@ def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
     answer = sqs.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
     )
-    return answer.get("Messages", [])
+    messages: list[dict[str, Any]] = answer.get("Messages", [])
+    return messages
 
 
 def test_an_event_reaches_only_the_queues_subscribed_to_its_type(stack: Stack, aws: Any) -> None:

@@ -121,7 +121,7 @@ def _lambda_timeout(stage: str) -> int:
     timeouts = [config.get("lambda_timeout", 60), stage_config.get("lambda_timeout", 0)]
     for function in stage_config.get("lambda_functions", {}).values():
         timeouts.append(function.get("lambda_timeout", 0))
-    return max(timeouts)
+    return int(max(timeouts))
 
 
 @pytest.mark.parametrize("stage", DEPLOYED_STAGES)

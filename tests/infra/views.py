@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infra.intrinsics import Context, bind_parameters, evaluate_conditions, resolve
@@ -45,6 +46,6 @@ def of_type(kind: str, stage: str = "local", **parameters: Any) -> dict[str, dic
     }
 
 
-def key_schema(schema: list[dict[str, str]]) -> dict[str, str]:
+def key_schema(schema: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """A key schema as {"HASH": name, "RANGE": name}, whatever order it was written in."""
-    return {key["KeyType"]: key["AttributeName"] for key in schema}
+    return {str(key["KeyType"]): str(key["AttributeName"]) for key in schema}

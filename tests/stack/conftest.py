@@ -18,11 +18,6 @@ import pytest
 from harness.stack import RunningStack, start_stack, stop_stack
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """These tests bring their own moto; they need none of the API tests' in-process tables."""
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     """The local stack, started once for the session."""

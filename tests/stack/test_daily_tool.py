@@ -25,7 +25,7 @@ import requests
 
 from devstack.settings import free_port
 from harness.stack import ROOT, RunningStack, start_stack, stop_stack
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 pytestmark = pytest.mark.stack
 

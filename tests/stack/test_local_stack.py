@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from harness.stack import ROOT, RunningStack, start_stack, stop_stack
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 pytestmark = pytest.mark.stack
 

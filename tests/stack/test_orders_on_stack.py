@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from harness.stack import RunningStack
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 pytestmark = pytest.mark.stack
 PASSWORD = "Stack-Passw0rd!"

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import ADDRESS
 from tests.stack.conftest import RunningStack, start_stack, stop_stack
+from tests.support.data import ADDRESS
 
 pytestmark = pytest.mark.stack
 PASSWORD = "Stack-Passw0rd!"

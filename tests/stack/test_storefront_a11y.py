@@ -112,7 +112,7 @@ def place_order(stack: RunningStack, headers: dict[str, str], address: dict[str,
 
 def set_scene(stack: RunningStack) -> Scene:
     """A shopper who has ordered once and has two products in the cart again."""
-    from tests.conftest import ADDRESS
+    from tests.support.data import ADDRESS
 
     email, headers = new_shopper(stack, address=ADDRESS)
     fill_cart(stack, headers)
@@ -172,7 +172,7 @@ def test_every_view_meets_wcag_22_aa_for_guests_shoppers_and_admins_in_both_sche
 def first_screen_problem(user: Session, testid: str) -> str | None:
     """Why the element is not wholly in the first screen and uncovered, or None when it is."""
     user.page.evaluate("window.scrollTo(0, 0)")
-    return user.page.evaluate(
+    problem: str | None = user.page.evaluate(
         """(testid) => {
             const el = document.querySelector(`[data-testid="${testid}"]`);
             if (!el) return `${testid} is missing`;
@@ -188,6 +188,7 @@ def first_screen_problem(user: Session, testid: str) -> str | None:
         }""",
         testid,
     )
+    return problem
 
 
 def on_a_phone(user: Session, name: str, primary: str) -> None:
@@ -315,7 +316,7 @@ def type_into(user: Session, testid: str, text: str) -> None:
 def test_a_shopper_buys_with_the_keyboard_alone(browser: Any, stack: RunningStack) -> None:
     from playwright.sync_api import expect
 
-    from tests.conftest import ADDRESS
+    from tests.support.data import ADDRESS
 
     email, _ = new_shopper(stack)
     with session(browser, stack, "keyboard") as user:

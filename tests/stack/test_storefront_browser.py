@@ -27,8 +27,8 @@ import pytest
 import requests
 
 from harness.stack import RunningStack
-from tests.conftest import ADDRESS
 from tests.stack.browser import FULFILLED_MS, PASSWORD, session
+from tests.support.data import ADDRESS
 
 pytestmark = [pytest.mark.stack, pytest.mark.browser]
 

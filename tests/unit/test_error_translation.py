@@ -29,7 +29,9 @@ def _cancelled(*reasons: str | None) -> TransactWriteError:
     ],
 )
 def test_a_cancelled_transaction_is_a_503_when_throttled_else_a_409(reasons, status):
-    assert status == to_http_error(_cancelled(*reasons)).STATUS_CODE
+    error = to_http_error(_cancelled(*reasons))
+    assert error is not None
+    assert status == error.STATUS_CODE
 
 
 def test_throttling_is_a_503():
@@ -37,6 +39,7 @@ def test_throttling_is_a_503():
         {"Error": {"Code": "ProvisionedThroughputExceededException"}}, "TransactWriteItems"
     )
     error = to_http_error(throttled)
+    assert error is not None
     assert (type(error).__name__, error.STATUS_CODE) == ("ServiceUnavailableError", 503)
 
 

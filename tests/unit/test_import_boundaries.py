@@ -10,7 +10,7 @@ OUTSIDE_TESTS = ("app.py", "chalicelib", "bench", "devstack", "harness", "deploy
 
 
 def _imported_modules(path: Path) -> set[str]:
-    modules = set()
+    modules: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             modules.update(alias.name for alias in node.names)

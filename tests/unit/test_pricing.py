@@ -47,7 +47,7 @@ def test_empty_duplicate_or_oversized_requests_are_refused(items):
 
 
 def test_shoppers_read_short_order_numbers_and_money():
-    from chalicelib.services.fulfillment import money, order_reference
+    from chalicelib.domain.notices import money, order_reference
 
     assert order_reference("ord_ee1679b0aa55") == "EE1679B0"
     assert money(240000, "USD") == "2,400.00 USD"

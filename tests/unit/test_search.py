@@ -27,11 +27,6 @@ from chalicelib.domain.search import (
 from chalicelib.domain.search_words import one_edit_apart, words
 
 
-@pytest.fixture(autouse=True)
-def tables() -> None:
-    """Search is pure: these tests need none of the API tests' tables."""
-
-
 def doc(
     pid: str,
     name: str,

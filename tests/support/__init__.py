@@ -1,0 +1,1 @@
+"""Helpers the tests import: clients, users, data, the running stack."""
