@@ -21,6 +21,7 @@ class Reason(StrEnum):
     STOCK_LIMIT = "stock_limit"
     HAS_OPTIONS = "has_options"  # price and stock are each variant's, not the product's
     NO_OPTIONS = "no_options"  # a product without options is its own single variant
+    PROMOTION_UNAVAILABLE = "promotion_unavailable"
 
 
 class ShopError(Exception):

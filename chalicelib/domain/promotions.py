@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Literal
 
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import Conflict, InvalidInput, Reason
 
 _CODE = re.compile(r"[A-Za-z0-9-]{3,32}")
 
@@ -94,7 +94,7 @@ class PromotionUnavailable(Conflict):
 
     def __init__(self, message: str, problem: PromotionProblem):
         self.problem = problem
-        super().__init__(message)
+        super().__init__(message, Reason.PROMOTION_UNAVAILABLE)
 
 
 def promotion_problem(
