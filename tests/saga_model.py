@@ -67,7 +67,7 @@ class Message:
     queue: str
     event: dict[str, Any]
     receives: int = 0
-    ids: itertools.count = field(default_factory=itertools.count)
+    ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def as_sqs(self, queue_arn: str) -> dict[str, Any]:
         """The message as a Lambda SQS record."""
@@ -108,11 +108,11 @@ class Seam:
         def call(client: Any, name: str, params: Any) -> Any:
             return seam.call(client, name, params)
 
-        botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = call
 
     def uninstall(self) -> None:
         """Put botocore back."""
-        botocore.client.BaseClient._make_api_call = self.original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = self.original
 
     def call(self, client: Any, name: str, params: Any) -> Any:
         """One AWS call, perhaps failed or raced."""

@@ -49,15 +49,15 @@ def from_stream_record(
 
 
 def money_event(
-    kind: Event, order_id: str, user_id: str, amount_cents: int, currency: str, at: str
+    kind: Event, order: Order, amount_cents: int, currency: str, at: str
 ) -> dict[str, Any]:
     """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund."""
     step = {Event.PAYMENT_CAPTURED: "capture", Event.PAYMENT_REFUNDED: "refund"}[kind]
     return {
         "type": kind.value,
-        "eventId": f"{order_id}:{step}",
-        "orderId": order_id,
-        "userId": user_id,
+        "eventId": f"{order.order_id}:{step}",
+        "orderId": order.order_id,
+        "userId": order.user_id,
         "occurredAt": at,
         "amountCents": amount_cents,
         "currency": currency,

@@ -29,9 +29,22 @@ def order_reference(order_id: str) -> str:
     return order_id.removeprefix("ord_")[:8].upper()
 
 
+# ISO 4217 minor units of the currencies that do not have two (every other one has two).
+MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG"), 0),
+    **dict.fromkeys(("RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+
+
 def money(cents: int, currency: str) -> str:
-    """An amount for people: `24.00 USD` (minor units are cents for the shop's currencies)."""
-    return f"{cents // 100:,}.{cents % 100:02d} {currency}"
+    """An amount for people in its currency's minor units: `24.00 USD`, `2,400 JPY`, `1.500 KWD`."""
+    digits = MINOR_UNITS.get(currency.upper(), 2)
+    sign, amount = ("-" if cents < 0 else ""), abs(cents)
+    if digits == 0:
+        return f"{sign}{amount:,} {currency}"
+    whole, fraction = divmod(amount, 10**digits)
+    return f"{sign}{whole:,}.{fraction:0{digits}d} {currency}"
 
 
 def subject(event_type: str, order_id: str) -> str | None:

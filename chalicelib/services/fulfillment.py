@@ -24,6 +24,14 @@ _log = log.logger("fulfillment")
 DECLINED, ERROR = FailureReason.DECLINED, FailureReason.ERROR
 
 
+def _failed(reason: FailureReason | None) -> orders.Note:
+    return orders.Note(failure_reason=reason)
+
+
+def _shipped(tracking: str | None) -> orders.Note:
+    return orders.Note(tracking_number=tracking)
+
+
 @lru_cache(maxsize=1)
 def payment_provider() -> payments.PaymentProvider:
     """The stage's payment provider, built once per container."""
@@ -55,7 +63,7 @@ def on_payment_dead_letter(event: dict[str, Any]) -> None:
     _log.error("payment step failed for good", extra={"fields": {"alarm": "saga"}})
     if event["type"] == Event.ORDER_PLACED:
         with contextlib.suppress(InvalidTransition):  # paid, cancelled or timed out meanwhile
-            orders.move(event["orderId"], Status.PAYMENT_FAILED, Actor.SYSTEM, failure_reason=ERROR)
+            orders.move(event["orderId"], Status.PAYMENT_FAILED, Actor.SYSTEM, note=_failed(ERROR))
     refund_if_captured(event["orderId"])
 
 
@@ -78,7 +86,7 @@ def take_payment(order_id: str) -> None:
         (Status.CONFIRMED, None) if charge.approved else (Status.PAYMENT_FAILED, DECLINED)
     )
     try:
-        orders.move(order_id, target, Actor.SYSTEM, failure_reason=reason, current=order)
+        orders.move(order_id, target, Actor.SYSTEM, note=_failed(reason), current=order)
     except InvalidTransition:
         # The order moved on meanwhile (a cancel or the timeout won the race): the money goes back.
         refund_if_captured(order_id)
@@ -105,9 +113,7 @@ def refund_if_captured(order_id: str, order: Order | None = None) -> None:
 def _announce(order: Order, kind: Event, amount_cents: int, currency: str) -> None:
     # Published before the message is acknowledged: at least once, with one eventId per step.
     stamp = clock.iso(clock.now())
-    events.publish(
-        events.money_event(kind, order.order_id, order.user_id, amount_cents, currency, stamp)
-    )
+    events.publish(events.money_event(kind, order, amount_cents, currency, stamp))
 
 
 def on_fulfillment_event(event: dict[str, Any]) -> None:
@@ -125,7 +131,7 @@ def on_fulfillment_dead_letter(event: dict[str, Any]) -> None:
     tracking = carrier().booked(order.order_id)
     target = Status.FULFILLED if tracking else Status.CONFIRMED
     try:
-        orders.move(order.order_id, target, Actor.SYSTEM, tracking_number=tracking, current=order)
+        orders.move(order.order_id, target, Actor.SYSTEM, note=_shipped(tracking), current=order)
     except InvalidTransition:
         return
 
@@ -145,7 +151,7 @@ def ship(order_id: str) -> None:
             return
         tracking = carrier().create_shipment(order_id, order.shipping_address.country)
         orders.move(
-            order_id, Status.FULFILLED, Actor.SYSTEM, tracking_number=tracking, current=order
+            order_id, Status.FULFILLED, Actor.SYSTEM, note=_shipped(tracking), current=order
         )
     except InvalidTransition as exc:
         _log.info("moved on meanwhile; nothing to ship", extra={"fields": {"status": exc.current}})

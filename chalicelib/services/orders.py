@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib import clock
@@ -19,6 +20,14 @@ from chalicelib.storage.models import Order
 from chalicelib.storage.paging import Page
 
 _MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Note:
+    """What a move records beside the status: a shipment's tracking number, a failure's reason."""
+
+    tracking_number: str | None = None
+    failure_reason: FailureReason | None = None
 
 
 def load(order_id: str) -> Order:
@@ -68,8 +77,7 @@ def move(
     target: str,
     actor: Actor,
     *,
-    tracking_number: str | None = None,
-    failure_reason: FailureReason | None = None,
+    note: Note | None = None,
     current: Order | None = None,
 ) -> Order:
     """Move an order to `target`, conditional on the status it moves from.
@@ -78,6 +86,7 @@ def move(
     concurrent change lands first, the write fails, the order is re-read and the move re-judged,
     so a late or duplicate event can never overwrite a newer state.
     """
+    note = note or Note()
     order = current
     for _ in range(_MAX_ATTEMPTS):
         order = order if order is not None else load(order_id)
@@ -85,8 +94,8 @@ def move(
         change = orders.Move(
             new_status,
             clock.iso(clock.now()),
-            tracking_number=tracking_number,
-            failure_reason=failure_reason.value if failure_reason is not None else None,
+            tracking_number=note.tracking_number,
+            failure_reason=note.failure_reason.value if note.failure_reason is not None else None,
             release_stock=new_status in RELEASES_STOCK,
         )
         if orders.move(order, change):
@@ -109,7 +118,7 @@ def expire_unpaid(timeout_seconds: int, limit: int = 500) -> int:
                 order.order_id,
                 Status.PAYMENT_FAILED,
                 Actor.SYSTEM,
-                failure_reason=FailureReason.TIMEOUT,
+                note=Note(failure_reason=FailureReason.TIMEOUT),
             )
         except (InvalidTransition, NotFound):
             continue

@@ -22,7 +22,7 @@ from tests.faults import cancelled
 from tests.support.data import ADDRESS
 
 
-def order_body(pid: str, quantity: int = 1) -> dict:
+def order_body(pid: str, quantity: int = 1) -> dict[str, Any]:
     return {
         "items": [{"productId": pid, "quantity": quantity}],
         "shippingAddress": ADDRESS,
@@ -43,11 +43,11 @@ def conflicting(every: int) -> Iterator[list[int]]:
             raise cancelled("TransactionConflict")(name, params)
         return original(self, name, params)
 
-    botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = call
     try:
         yield failed
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original
 
 
 @contextlib.contextmanager

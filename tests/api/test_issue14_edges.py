@@ -108,4 +108,4 @@ def test_a_group_named_with_a_comma_does_not_make_an_admin(api, moto_session):
 )
 def test_an_undecodable_event_is_a_value_error_never_another_exception(body):
     with pytest.raises(ValueError, match="an event"):
-        events.decode(body)  # type: ignore[arg-type]
+        events.decode(body)

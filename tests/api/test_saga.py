@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -79,7 +80,7 @@ def published():
     """Every SNS message the code publishes, recorded at botocore's seam."""
     import botocore.client
 
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     original = botocore.client.BaseClient._make_api_call
 
     def record(self, name, params):

@@ -51,7 +51,7 @@ def machine(api, chalice_app, shopper, admin) -> Any:
 
 
 def test_the_order_saga_keeps_its_invariants_under_any_interleaving(machine):
-    profile = dict(PROFILES[os.environ.get("SAGA_PROFILE", "ci")])
+    profile: dict[str, Any] = dict(PROFILES[os.environ.get("SAGA_PROFILE", "ci")])
     if os.environ.get("SAGA_EXAMPLES"):
         profile["max_examples"] = int(os.environ["SAGA_EXAMPLES"])
     run_state_machine_as_test(

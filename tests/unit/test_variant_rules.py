@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain import variants
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import AlreadyExists, InvalidInput
+from chalicelib.web import render
 
 
 def _variant(number, archived=False, **options):
@@ -25,7 +26,7 @@ def test_the_first_variant_chooses_the_option_names():
 def test_a_combination_is_unique_among_active_variants_only():
     taken = [_variant(1, Size="M"), _variant(2, archived=True, Size="L")]
 
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyExists):
         variants.check_new(["Size"], taken, {"Size": "M"})
     assert variants.check_new(["Size"], taken, {"Size": "L"}) == ["Size"]
 
@@ -49,7 +50,7 @@ def test_an_option_has_at_most_20_values_and_a_product_100_variants():
 def test_options_list_values_in_first_used_order():
     listed = [_variant(1, Size="M", Colour="Red"), _variant(2, Size="S", Colour="Red")]
 
-    assert variants.option_list(["Size", "Colour"], listed) == [
+    assert render.options(["Size", "Colour"], listed) == [
         {"name": "Size", "values": ["M", "S"]},
         {"name": "Colour", "values": ["Red"]},
     ]
