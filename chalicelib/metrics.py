@@ -18,6 +18,7 @@ NAMESPACE = "Shop"
 STAGE = "Stage"  # dimension: the Chalice stage, e.g. prod
 REASON = "Reason"  # dimension of PaymentFailures: declined, error, timeout, ...
 CURRENCY = "Currency"  # dimension of RevenueCents: cents of different currencies never add up
+STEP = "Step"  # dimension of SagaFailures: payment, shipment, refund
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ REVENUE_CENTS = Metric("RevenueCents", "None", ((STAGE,), (STAGE, CURRENCY)))
 PAYMENT_FAILURES = Metric("PaymentFailures", "Count", ((STAGE,), (STAGE, REASON)))
 REFUNDS = Metric("Refunds", "Count")
 PIPELINE_LAG_SECONDS = Metric("PipelineLagSeconds", "Seconds")  # placed to FULFILLED
+# A saga step that failed for good (its message reached the dead-letter queue, whose consumer
+# compensates at once): the DLQ's depth alarm never sees it, this metric's alarm does.
+SAGA_FAILURES = Metric("SagaFailures", "Count", ((STAGE,), (STAGE, STEP)))
 
 ALL: tuple[Metric, ...] = (
     ORDERS_PLACED,
@@ -43,6 +47,7 @@ ALL: tuple[Metric, ...] = (
     PAYMENT_FAILURES,
     REFUNDS,
     PIPELINE_LAG_SECONDS,
+    SAGA_FAILURES,
 )
 
 

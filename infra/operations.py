@@ -4,6 +4,8 @@ Alarms (each tells the optional AlarmTopicArn, as the dead-letter alarms do):
 - the API answers more than 5% 5xx over two 5-minute periods;
 - the API's p99 latency is over 3 s in two of three 5-minute periods;
 - more than a quarter of the orders placed in 15 minutes (at least 5) failed their payment;
+- a saga step failed for good (a payment, shipment or refund whose message reached its dead-letter
+  queue: the DLQ consumer compensates at once, so the queue's depth alarm would never see it);
 - a dead-letter queue or the stream's on-failure queue holds a message (infra/messaging.py,
   infra/streams.py), and the orders stream falls behind (IteratorAge, infra/streams.py).
 
@@ -156,6 +158,24 @@ def _payment_failure_alarm() -> Json:
     )
 
 
+def _saga_failure_alarm() -> Json:
+    return _alarm(
+        "saga-failures",
+        "A payment, shipment or refund failed for good; the order was compensated (see the "
+        "function's log lines with alarm=saga).",
+        {
+            "Namespace": metrics.NAMESPACE,
+            "MetricName": metrics.SAGA_FAILURES.name,
+            "Dimensions": [{"Name": metrics.STAGE, "Value": ref("Stage")}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        },
+    )
+
+
 def _widget(title: str, metric_lines: list[Any], x: int, y: int, **extra: Any) -> Json:
     return {
         "type": "metric",
@@ -200,10 +220,11 @@ def dashboard_body() -> Json:
             0,
         ),
         _widget(
-            "Payment failures by reason, refunds",
+            "Payment failures by reason, refunds, saga steps failed for good",
             [
                 [{"expression": search, "id": "byReason", "label": "failures:"}],
                 _shop(metrics.REFUNDS, "Sum"),
+                _shop(metrics.SAGA_FAILURES, "Sum"),
             ],
             12,
             0,
@@ -360,6 +381,7 @@ def resources() -> Json:
         "Api5xxRateAlarm": _api_5xx_alarm(),
         "ApiLatencyAlarm": _api_latency_alarm(),
         "PaymentFailureRateAlarm": _payment_failure_alarm(),
+        "SagaFailureAlarm": _saga_failure_alarm(),
         "ApiAccessLogs": deleted_with_stack(_access_logs()),
         # API Gateway writes logs with one role per account and region; this stack sets it.
         "ApiGatewayLoggingRole": _gateway_logging_role(),

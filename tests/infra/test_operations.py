@@ -28,6 +28,7 @@ def test_the_shops_metrics_are_the_ones_the_issue_names_in_namespace_shop() -> N
         "PaymentFailures",
         "Refunds",
         "PipelineLagSeconds",
+        "SagaFailures",
     }
     assert ("Stage", "Reason") in metrics.PAYMENT_FAILURES.dimension_sets
     for metric in metrics.ALL:
@@ -55,6 +56,9 @@ def test_an_alarm_watches_each_risk_the_issue_names_and_tells_the_alarm_topic() 
             assert metric["MetricStat"]["Metric"]["Dimensions"] == [
                 {"Name": "Stage", "Value": "prod"}
             ]
+    saga = alarms["SagaFailureAlarm"]
+    assert (saga["Namespace"], saga["MetricName"], saga["Threshold"]) == ("Shop", "SagaFailures", 1)
+    assert saga["Dimensions"] == [{"Name": "Stage", "Value": "prod"}]
     for props in alarms.values():
         assert "AlarmActions" not in props  # no topic, no action
     with_topic = views.of_type("AWS::CloudWatch::Alarm", stage="prod", AlarmTopicArn="arn:t")
