@@ -35,7 +35,7 @@ from chalicelib.services import (
     profiles,
     variants,
 )
-from chalicelib.web import render, schemas
+from chalicelib.web import correlation, render, schemas
 from chalicelib.web.http import error_response
 from chalicelib.web.validation import (
     check_path_ids,
@@ -50,8 +50,8 @@ SETTINGS = settings()
 LOCAL_AUTH = SETTINGS.auth_mode == "local"
 CORS = CORSConfig(
     allow_origin=SETTINGS.cors_origin,
-    allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-    expose_headers=["Idempotent-Replayed"],
+    allow_headers=["Authorization", "Content-Type", "Idempotency-Key", correlation.HEADER],
+    expose_headers=["Idempotent-Replayed", correlation.HEADER],
     max_age=600,
 )
 # Deployed, API Gateway verifies the ID token; locally the middleware below does the same checks.
@@ -97,22 +97,30 @@ _request_log = log.logger("http")
 
 @app.middleware("http")
 def log_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """One JSON line per request: route, status, time and caller id; never headers or bodies."""
+    """One JSON line per request: route, status, time and caller id; never headers or bodies.
+
+    Every line logged while the request runs carries its correlation id, which the answer
+    returns in X-Correlation-Id.
+    """
     started = time.perf_counter()
-    response = get_response(event)
-    claims = (event.context.get("authorizer") or {}).get("claims") or {}
-    _request_log.info(
-        "request",
-        extra={
-            "fields": {
-                "method": event.method,
-                "route": event.context.get("resourcePath"),
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                "userId": claims.get("sub"),
-            }
-        },
-    )
+    headers: Any = event.headers or {}
+    cid = correlation.of_request(headers.get("x-correlation-id"), event.context.get("requestId"))
+    with log.context(**{log.CORRELATION_ID: cid}):
+        response = get_response(event)
+        claims = (event.context.get("authorizer") or {}).get("claims") or {}
+        _request_log.info(
+            "request",
+            extra={
+                "fields": {
+                    "method": event.method,
+                    "route": event.context.get("resourcePath"),
+                    "status": response.status_code,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "userId": claims.get("sub"),
+                }
+            },
+        )
+    response.headers[correlation.HEADER] = cid
     return response
 
 

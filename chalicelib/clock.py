@@ -34,6 +34,11 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse(stamp: str) -> datetime:
+    """A time the contract wrote (ISO 8601 in UTC, as `iso` writes it)."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
 def sort_key(moment: datetime, item_id: str) -> str:
     """A unique key that sorts by creation time (microseconds) then id."""
     return f"{moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}#{item_id}"

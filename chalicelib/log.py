@@ -56,6 +56,14 @@ def logger(name: str) -> logging.Logger:
     return log
 
 
+CORRELATION_ID = "correlationId"  # follows one order from the API through every queue
+
+
+def current(field: str) -> Any:
+    """A field of the current log context (None outside any block that set it)."""
+    return (_context.get() or {}).get(field)
+
+
 @contextlib.contextmanager
 def context(**fields: Any) -> Iterator[None]:
     """Add fields (order id, event type, ...) to every log line written inside the block."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from chalicelib.config import settings
 from chalicelib.log import logger
 
 NAMESPACE = "Shop"
@@ -54,10 +55,10 @@ ALL: tuple[Metric, ...] = (
 _log = logger("metrics")
 
 
-def emit(metric: Metric, value: float, stage: str, **dimensions: str) -> None:
+def emit(metric: Metric, value: float, **dimensions: str) -> None:
     """Write one metric point as an EMF log line (CloudWatch makes it a metric; no API call)."""
     names = {name for names in metric.dimension_sets for name in names}
-    values = {STAGE: stage, **dimensions}
+    values = {STAGE: settings().stage, **dimensions}
     if set(values) != names:
         raise ValueError(
             f"{metric.name} takes the dimensions {sorted(names)}, not {sorted(values)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib import log
 from chalicelib.adapters import aws
 from chalicelib.config import settings
 from chalicelib.domain.order_rules import Event, event_type
@@ -45,6 +46,8 @@ def from_stream_record(
     }
     if order.failure_reason:
         event["failureReason"] = order.failure_reason
+    if order.correlation_id:
+        event["correlationId"] = order.correlation_id
     return event
 
 
@@ -53,7 +56,9 @@ def money_event(
 ) -> dict[str, Any]:
     """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund."""
     step = {Event.PAYMENT_CAPTURED: "capture", Event.PAYMENT_REFUNDED: "refund"}[kind]
+    correlation = {"correlationId": order.correlation_id} if order.correlation_id else {}
     return {
+        **correlation,
         "type": kind.value,
         "eventId": f"{order.order_id}:{step}",
         "orderId": order.order_id,
@@ -64,6 +69,9 @@ def money_event(
     }
 
 
+_log = log.logger("events")
+
+
 def publish(event: dict[str, Any]) -> None:
     """Send an event to the topic, with its type as the attribute the queues filter on."""
     aws.client("sns").publish(
@@ -71,6 +79,8 @@ def publish(event: dict[str, Any]) -> None:
         Message=json.dumps(event),
         MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
     )
+    fields = {k: event[k] for k in ("type", "eventId", "orderId", "correlationId") if k in event}
+    _log.info("published", extra={"fields": fields})
 
 
 def decode(body: str) -> dict[str, Any]:

@@ -49,7 +49,13 @@ def _run_one(raw: dict[str, Any], handle: Callable[[dict[str, Any]], None], name
             extra={"fields": {"handler": name, "messageId": raw.get("messageId"), "why": str(exc)}},
         )
         return False
-    with log.context(handler=name, orderId=event["orderId"], eventType=event["type"]):
+    correlation = event.get("correlationId")
+    with log.context(
+        handler=name,
+        orderId=event["orderId"],
+        eventType=event["type"],
+        **({log.CORRELATION_ID: correlation} if isinstance(correlation, str) else {}),
+    ):
         try:
             handle(event)
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib import clock
+from chalicelib import clock, log, metrics
 from chalicelib.domain import pricing
 from chalicelib.domain.errors import Conflict, InvalidInput, OutOfStock, Reason, ShopError
 from chalicelib.domain.identity import Caller
@@ -86,6 +86,7 @@ def _place(caller: Caller, data: dict[str, Any], order_id: str) -> Order:
         raise Conflict(
             "the cart changed during checkout; review it and try again", Reason.CART_CHANGED
         ) from None
+    metrics.emit(metrics.ORDERS_PLACED, 1)
     return order
 
 
@@ -98,6 +99,7 @@ def _new_order(
         order_id,
         user_id=caller.user_id,
         contact_email=caller.email or None,
+        correlation_id=log.current(log.CORRELATION_ID),
         status=Status.PENDING.value,
         items=[
             OrderLine(

@@ -10,7 +10,7 @@ import contextlib
 from functools import lru_cache
 from typing import Any
 
-from chalicelib import clock, log
+from chalicelib import clock, log, metrics
 from chalicelib.adapters import carriers, events, mail, payments
 from chalicelib.config import settings
 from chalicelib.domain import notices
@@ -61,6 +61,7 @@ def on_payment_event(event: dict[str, Any]) -> None:
 def on_payment_dead_letter(event: dict[str, Any]) -> None:
     """The payments DLQ: a charge that kept failing fails its order; a refund gets one more try."""
     _log.error("payment step failed for good", extra={"fields": {"alarm": "saga"}})
+    metrics.emit(metrics.SAGA_FAILURES, 1, Step="payment")
     if event["type"] == Event.ORDER_PLACED:
         with contextlib.suppress(InvalidTransition):  # paid, cancelled or timed out meanwhile
             orders.move(event["orderId"], Status.PAYMENT_FAILED, Actor.SYSTEM, note=_failed(ERROR))
@@ -82,6 +83,7 @@ def take_payment(order_id: str) -> None:
         return
     if charge.approved:
         _announce(order, Event.PAYMENT_CAPTURED, int(order.total_cents), order.currency)
+        metrics.emit(metrics.REVENUE_CENTS, int(order.total_cents), Currency=order.currency)
     target, reason = (
         (Status.CONFIRMED, None) if charge.approved else (Status.PAYMENT_FAILED, DECLINED)
     )
@@ -108,6 +110,7 @@ def refund_if_captured(order_id: str, order: Order | None = None) -> None:
     _announce(order, Event.PAYMENT_CAPTURED, capture.amount_cents, capture.currency)
     payment_provider().refund(order_id, capture.amount_cents, capture.currency)
     _announce(order, Event.PAYMENT_REFUNDED, capture.amount_cents, capture.currency)
+    metrics.emit(metrics.REFUNDS, 1)
 
 
 def _announce(order: Order, kind: Event, amount_cents: int, currency: str) -> None:
@@ -125,6 +128,7 @@ def on_fulfillment_event(event: dict[str, Any]) -> None:
 def on_fulfillment_dead_letter(event: dict[str, Any]) -> None:
     """The fulfillment DLQ: a booking that failed for good gives the order back to CONFIRMED."""
     _log.error("shipment booking failed for good", extra={"fields": {"alarm": "saga"}})
+    metrics.emit(metrics.SAGA_FAILURES, 1, Step="shipment")
     order = orders.load(event["orderId"])
     if order.status != Status.FULFILLING:
         return

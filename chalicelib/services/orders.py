@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, metrics
 from chalicelib.domain.errors import Conflict, InvalidTransition, NotFound, Reason
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.order_rules import (
@@ -72,6 +72,15 @@ def admin_move(order_id: str, target: str) -> Order:
     return move(order_id, target, Actor.ADMIN)
 
 
+def _observe(order: Order, status: Status, note: Note) -> None:
+    """The metrics a move makes: payment failures by reason, and the pipeline's lag."""
+    if status == Status.PAYMENT_FAILED and note.failure_reason is not None:
+        metrics.emit(metrics.PAYMENT_FAILURES, 1, Reason=note.failure_reason.value)
+    elif status == Status.FULFILLED:
+        lag = clock.now() - clock.parse(order.created_at)
+        metrics.emit(metrics.PIPELINE_LAG_SECONDS, lag.total_seconds())
+
+
 def move(
     order_id: str,
     target: str,
@@ -99,6 +108,7 @@ def move(
             release_stock=new_status in RELEASES_STOCK,
         )
         if orders.move(order, change):
+            _observe(order, new_status, note)
             return order
         order = None
     raise Conflict(f"Order {order_id} kept changing; try again", Reason.CONCURRENT_UPDATE)

@@ -195,6 +195,9 @@ class Order(Model):
     user_id = UnicodeAttribute(attr_name="userId")
     # The shopper's email when they ordered (from the ID token), for notifications.
     contact_email = UnicodeAttribute(null=True, attr_name="contactEmail")
+    # The request that placed the order (X-Correlation-Id or API Gateway's request id): its events
+    # carry it, so one order's log lines can be followed through every function (chalicelib/log.py).
+    correlation_id = UnicodeAttribute(null=True, attr_name="correlationId")
     status = UnicodeAttribute()
     items = ListAttribute(of=OrderLine)
     total_cents = NumberAttribute(attr_name="totalCents")
