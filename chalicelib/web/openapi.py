@@ -228,20 +228,27 @@ def _statuses(op: Operation) -> list[int]:
     return sorted(implied)
 
 
+_CORRELATION_HEADER: Schema = {
+    "description": "The request's correlation id: the caller's own `X-Correlation-Id` (1 to 64 "
+    "of `A-Za-z0-9._:-`) or one the shop chose; an order placed keeps it (docs/api-extensions.md)",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+}
+
+
 def _success(op: Operation) -> Schema:
     schema = op.answer[1]
+    headers: Schema = {"X-Correlation-Id": _CORRELATION_HEADER}
     if schema is None:
-        return {"description": "Done; no body"}
+        return {"description": "Done; no body", "headers": headers}
     answer: Schema = {
         "description": "OK",
         "content": {"application/json": {"schema": ref(schema)}},
+        "headers": headers,
     }
     if op.operation_id == "place_order":
-        answer["headers"] = {
-            "Idempotent-Replayed": {
-                "description": "`true` when this is the stored answer to an earlier request",
-                "schema": {"type": "string", "enum": ["true"]},
-            }
+        headers["Idempotent-Replayed"] = {
+            "description": "`true` when this is the stored answer to an earlier request",
+            "schema": {"type": "string", "enum": ["true"]},
         }
     return answer
 
