@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 os.environ.update(
     {
@@ -33,8 +34,16 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
+
 from tests.support.client import Api
 from tests.support.cognito import CognitoPool, User, sign_up
+
+# Property tests: a few examples each in `make test` (tests/unit stays well under a second of test
+# time); HYPOTHESIS_PROFILE=thorough for a deep run. No deadline: speed is the benchmarks' business,
+# and a loaded 2-core machine must not fail a correct rule. A test's own @settings still wins.
+hypothesis_settings.register_profile("quick", max_examples=15, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=1000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 
 @pytest.fixture(scope="session")

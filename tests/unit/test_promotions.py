@@ -21,8 +21,8 @@ from chalicelib.domain.promotions import (
     promotion_problem,
 )
 
-# See tests/unit/test_totals.py: the root conftest may still start moto around every test.
-PURE = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# How many examples: the profile tests/conftest.py loads (HYPOTHESIS_PROFILE=thorough for many).
+PURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

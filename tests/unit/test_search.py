@@ -9,7 +9,7 @@ import dataclasses
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bench import search_catalog
@@ -336,7 +336,6 @@ queries = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
 @given(documents, queries, st.randoms(use_true_random=False))
 def test_results_do_not_depend_on_the_order_products_were_indexed(
     docs: list[ProductDoc], query: Query, rng: random.Random
@@ -347,7 +346,6 @@ def test_results_do_not_depend_on_the_order_products_were_indexed(
     assert build(docs).search(query) == build(shuffled).search(query)
 
 
-@settings(max_examples=60, deadline=None)
 @given(documents, queries)
 def test_archived_never_match_and_facets_add_up_to_the_matches(
     docs: list[ProductDoc], query: Query
@@ -359,7 +357,6 @@ def test_archived_never_match_and_facets_add_up_to_the_matches(
     assert sum(n for _category, n in results.categories) == results.total
 
 
-@settings(max_examples=60, deadline=None)
 @given(documents, documents, st.lists(st.sampled_from([f"p{n}" for n in range(41)]), max_size=5))
 def test_an_updated_index_is_the_index_of_the_updated_products(
     docs: list[ProductDoc], changes: list[ProductDoc], removed: list[str]
@@ -374,7 +371,6 @@ def test_an_updated_index_is_the_index_of_the_updated_products(
     assert changed.name_lengths == fresh.name_lengths
 
 
-@settings(max_examples=40, deadline=None)
 @given(documents, queries)
 def test_pages_cover_every_match_exactly_once(docs: list[ProductDoc], query: Query) -> None:
     index, seen, offset = build(docs), [], 0

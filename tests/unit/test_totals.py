@@ -34,14 +34,8 @@ from chalicelib.domain.totals import (
     shipping_options,
 )
 
-# The root conftest may still start moto for every test through an autouse fixture; these tests
-# do not use it, and the empty tables it makes cannot leak between examples. No deadline: speed
-# is the benchmarks' business, and a loaded 2-core machine must not fail a correct rule.
-PURE = settings(
-    max_examples=100,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+# How many examples: the profile tests/conftest.py loads (HYPOTHESIS_PROFILE=thorough for many).
+PURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 COUNTRIES = ("US", "GB", "DE", "FR", "JP")
 METHOD_IDS = ("standard", "express", "pickup")
