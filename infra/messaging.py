@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.order_rules import EVENT_TYPES
+from chalicelib.domain.order_rules import EVENT_TYPES, Event
 from infra.cfn import (
     NO_VALUE,
     Json,
@@ -47,8 +47,8 @@ class Consumer:
 
 CONSUMERS: tuple[Consumer, ...] = (
     # Charges on OrderPlaced, refunds a captured payment on OrderCancelled.
-    Consumer("payments", ("OrderPlaced", "OrderCancelled")),
-    Consumer("fulfillment", ("OrderConfirmed",)),
+    Consumer("payments", (Event.ORDER_PLACED, Event.ORDER_CANCELLED)),
+    Consumer("fulfillment", (Event.ORDER_CONFIRMED,)),
     # Every event the order state machine announces: each is news to the shopper.
     Consumer("notifications", tuple(EVENT_TYPES.values())),
 )
