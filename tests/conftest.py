@@ -10,7 +10,7 @@ live in `tests/support/`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -176,3 +176,14 @@ def moto() -> Iterator[Any]:
     server = start_moto(port=0)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def aws(moto: Any) -> Callable[[str], Any]:
+    """boto3 clients on the module's moto, by service name (a module may define its own `aws`)."""
+    import boto3
+
+    session = boto3.session.Session(
+        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    return lambda service: session.client(service, endpoint_url=moto.endpoint_url)

@@ -7,26 +7,7 @@ import json
 import boto3
 
 from chalicelib.storage.models import LedgerEntry, Notification
-from tests.support.data import ADDRESS
-
-
-def place(api, user, product, quantity=1, token="tok_visa"):
-    body = {
-        "items": [{"productId": product["productId"], "quantity": quantity}],
-        "shippingAddress": ADDRESS,
-        "paymentToken": token,
-    }
-    answer = api.post("/orders", body, user=user)
-    assert answer.status == 201, answer.json
-    return answer.json
-
-
-def order_of(api, user, order):
-    return api.get(f"/orders/{order['orderId']}", user=user).json
-
-
-def stock_of(api, product):
-    return api.get(f"/products/{product['productId']}").json["stock"]
+from tests.support.orders import order_of, place, stock_of
 
 
 def charges(order):

@@ -9,13 +9,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack.chalice_config import ChaliceConfig
@@ -24,30 +22,17 @@ from devstack.pump import Pump, load_app
 from devstack.stream_failures import StreamFailurePolicy, deliver
 from infra import streams
 from infra.streams import StreamMappingSettings
+from tests.support.waiting import wait_for
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "stack" / "fixture_app"
 RUN = uuid.uuid4().hex[:8]
 QUEUE, TABLE, FAILURES = f"jobs-{RUN}", f"changes-{RUN}", f"failures-{RUN}"
 RETRIES = 2
+WITHIN = 20.0  # seconds the retries and the on-failure queue may take
 
 
-def _wait_for(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout} s")
-
-
-@pytest.fixture(scope="module")
-def aws(moto: LockedMotoServer) -> Callable[[str], Any]:
-    """boto3 clients on the module's moto."""
-    session = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    return lambda service: session.client(service, endpoint_url=moto.endpoint_url)
+def _wait_for(check: Callable[[], Any]) -> Any:
+    return wait_for(check, WITHIN)
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ import requests
 from devstack.settings import free_port
 from harness.stack import ROOT, RunningStack, start_stack, stop_stack
 from tests.support.data import ADDRESS
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -97,13 +98,7 @@ def daily(keeper: Daily) -> RunningStack:
 
 
 def _wait_for(what: str, check: Any, within: float) -> Any:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within {within} s")
+    return wait_for(check, within, what)
 
 
 def _place_order(stack: RunningStack, headers: dict[str, str]) -> dict[str, Any]:

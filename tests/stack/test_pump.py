@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer
 from devstack.pump import Pump, load_app
+from tests.support.waiting import wait_for
 
 FIXTURE_DIR = Path(__file__).parent / "fixture_app"
 RUN = uuid.uuid4().hex[:8]
@@ -28,25 +28,11 @@ QUEUE, TABLE = f"jobs-{RUN}", f"orders-{RUN}"
 VISIBILITY_SECONDS = 1
 # handle_job stops after 1.5 s, as its Lambda timeout would stop it.
 CONFIG = {"stages": {"local": {"lambda_functions": {"handle_job": {"lambda_timeout": 1.5}}}}}
+WITHIN = 15.0  # seconds a handler may take to see a message or a record
 
 
-def _wait_for(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not true within {timeout} s")
-
-
-@pytest.fixture(scope="module")
-def aws(moto: LockedMotoServer) -> Callable[[str], Any]:
-    """boto3 clients on the module's moto."""
-    session = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    return lambda service: session.client(service, endpoint_url=moto.endpoint_url)
+def _wait_for(check: Callable[[], Any], timeout: float = WITHIN) -> Any:
+    return wait_for(check, timeout)
 
 
 @pytest.fixture(scope="module")
