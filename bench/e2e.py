@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import stats
-from bench.shop import ADDRESS
+from bench.shop import ADDRESS, one_unit_checkout
 
 CLIENTS = 8
 PASSWORD = "Bench-Passw0rd!"
@@ -226,15 +226,8 @@ def cpu_seconds(pid: int) -> float:
 
 def one_at_a_time(api: str, product: str, token: str, orders: int) -> list[float]:
     """201 to FULFILLED (ms) of single orders on the idle stack, each polled every 50 ms."""
-    import requests
 
-    session = requests.Session()
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {
-        "items": [{"productId": product, "quantity": 1}],
-        "shippingAddress": ADDRESS,
-        "paymentToken": "tok_visa",
-    }
+    session, headers, body = one_unit_checkout(token, product)
     waits = []
     for _ in range(orders):
         answer = session.post(f"{api}/orders", json=body, headers=headers, timeout=30)

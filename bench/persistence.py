@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import stats
 from bench.cli import section_main
+from bench.shop import one_unit_checkout
 from bench.soak import ADDRESS, arrange
 
 STORED_ORDERS = 10_000
@@ -30,15 +31,7 @@ STOP_GRACE = 300.0  # the last snapshot of a big store is written on the way out
 
 
 def _checkouts(api: str, token: str, product: str, count: int) -> list[float]:
-    import requests
-
-    session = requests.Session()
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {
-        "items": [{"productId": product, "quantity": 1}],
-        "shippingAddress": ADDRESS,
-        "paymentToken": "tok_visa",
-    }
+    session, headers, body = one_unit_checkout(token, product)
     samples = []
     for _ in range(count):
         started = time.perf_counter()

@@ -37,6 +37,20 @@ ADDRESS = {"line1": "1 Bench Street", "city": "Springfield", "postalCode": "1234
 _emails = itertools.count(1)
 
 
+def one_unit_checkout(token: str, product: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """A requests session, a shopper's headers and the body of a one-unit order of `product`."""
+    import requests
+
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "items": [{"productId": product, "quantity": 1}],
+        "shippingAddress": ADDRESS,
+        "paymentToken": "tok_visa",
+    }
+    return session, headers, body
+
+
 @dataclass
 class User:
     """A signed-in user of the pool."""

@@ -27,6 +27,7 @@ from typing import Any
 
 from bench import stats
 from bench.cli import section_main
+from bench.shop import one_unit_checkout
 
 THREADS = 4
 SOAK_SECONDS = 90.0
@@ -96,13 +97,7 @@ def arrange(api: str, admin: Any, shoppers: int) -> tuple[str, list[str], list[s
 def _shopper(api: str, token: str, product: str, until: float, load: Load) -> None:
     import requests
 
-    session = requests.Session()
-    headers = {"Authorization": f"Bearer {token}"}
-    body = {
-        "items": [{"productId": product, "quantity": 1}],
-        "shippingAddress": ADDRESS,
-        "paymentToken": "tok_visa",
-    }
+    session, headers, body = one_unit_checkout(token, product)
     while time.monotonic() < until:
         started = time.monotonic()
         try:
