@@ -60,8 +60,8 @@ def run(argv: list[str]) -> int:
         built = package.build_package(
             args.stage,
             out,
-            build_root=build_root,
             environ=environ,
+            workspace=package.Workspace(build_root=build_root),
             allow_simulated_payments=args.allow_simulated_payments,
         )
         print(f"template: {built.template}")
@@ -95,7 +95,10 @@ def _drill(args: argparse.Namespace, aws: Aws) -> int:
         return 0
     moment = datetime.datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else None
     side = restore.restore(
-        ddb, args.stage, args.table, backup_arn=args.backup_arn, point_in_time=moment
+        ddb,
+        args.stage,
+        args.table,
+        restore.Source(backup_arn=args.backup_arn, point_in_time=moment),
     )
     found = restore.compare(ddb, args.stage, args.table, side)
     print(f"restored into {side}: {found.restored_items} items; live has {found.live_items}")

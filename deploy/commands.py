@@ -83,9 +83,8 @@ def deploy_infrastructure(settings: StageSettings, aws: Aws, options: Options) -
         if found:
             names = ", ".join(item.logical_id for item in found)
             options.log(f"stack {settings.stack_name}: importing what it retained: {names}")
-            retained.import_into_new_stack(
-                cfn, settings.stack_name, template, parameters, found, options.delay
-            )
+            new = retained.NewStack(settings.stack_name, template, parameters)
+            retained.import_into_new_stack(cfn, new, found, options.delay)
     options.log(f"stack {settings.stack_name}: create or update (waits for CloudFormation)")
     return stack.deploy_stack(cfn, settings.stack_name, template, parameters, options.delay)
 
@@ -103,7 +102,8 @@ def build_for_chalice(
     stage_env.update(project.policy_environment(config, stage))
     rendered = policies.render_for_deploy(stage, stage_env, aws.region, aws.account_id(), outputs)
     build = options.build_dir("deploy", stage)
-    return project.prepare(options.project, build, stage, env, rendered, options.state_dir())
+    what = project.StageBuild(stage, env, rendered)
+    return project.prepare(options.project, build, options.state_dir(), what)
 
 
 def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
@@ -118,10 +118,8 @@ def deploy(stage: str, aws: Aws, options: Options | None = None) -> Deployment:
     moved = image_urls.migrate(
         aws.client("dynamodb"),
         outputs["ProductsTable"],
-        outputs["ImagesBucket"],
-        aws.region,
+        image_urls.old_bases(outputs["ImagesBucket"], aws.region, previous.get("ImagesBaseUrl")),
         outputs["ImagesBaseUrl"],
-        previous.get("ImagesBaseUrl"),
     )
     options.log(f"product images: {moved} stored URLs moved to {outputs['ImagesBaseUrl']}")
     build = build_for_chalice(settings, aws, options, outputs)
@@ -163,14 +161,12 @@ def _finish_api(
     section = project.stage_config(config, settings.name)
     api_stage = section.get("api_gateway_stage", config.get("api_gateway_stage", "api"))
     options.log(f"API Gateway: CORS on its own errors, throttling {settings.throttle}, access logs")
-    gateway.configure_api(
-        aws.client("apigateway"),
-        api.rest_api_id,
-        api_stage,
+    edge = gateway.Edge(
         outputs["CorsOrigin"],
         settings.throttle,
         (outputs["ApiAccessLogsArn"], operations.ACCESS_LOG_FORMAT),
     )
+    gateway.configure_api(aws.client("apigateway"), api.rest_api_id, api_stage, edge)
 
 
 def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str = "") -> None:
@@ -192,7 +188,7 @@ def destroy(stage: str, aws: Aws, options: Options | None = None, confirm: str =
     if deployed.get("resources"):
         # chalice delete imports app.py (not the policies): the committed stage config is enough.
         build = options.build_dir("deploy", stage)
-        project.prepare(options.project, build, stage, {}, {}, options.state_dir())
+        project.prepare(options.project, build, options.state_dir(), project.StageBuild(stage))
         options.log(f"chalice delete --stage {stage}")
         options.runner(["delete", "--stage", stage], build, _chalice_env(options, aws.region))
     kept = set(retained.retained_ids(options.template or build_template(stage)))

@@ -9,6 +9,7 @@ the header; they are part of the API's definition, so they need a new deployment
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from deploy.stages import Throttle
@@ -45,17 +46,20 @@ def access_log_patch(destination_arn: str, log_format: str) -> list[dict[str, st
     ]
 
 
-def configure_api(
-    apigateway: Any,
-    rest_api_id: str,
-    stage_name: str,
-    origin: str,
-    throttle: Throttle,
-    access_logs: tuple[str, str] | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Edge:
+    """What a stage's edge gets: the CORS origin of API Gateway's own answers, throttling, and
+    where its access logs go (a log group's ARN and the line format)."""
+
+    origin: str
+    throttle: Throttle
+    access_logs: tuple[str, str] | None = None
+
+
+def configure_api(apigateway: Any, rest_api_id: str, stage_name: str, edge: Edge) -> None:
     """Add the CORS gateway responses, redeploy the stage, throttle it and send its access logs
-    to `access_logs` (a log group's ARN and the line format); all idempotent."""
-    for kind, response in gateway_responses(quoted(origin)).items():
+    where `edge` says; all idempotent."""
+    for kind, response in gateway_responses(quoted(edge.origin)).items():
         apigateway.put_gateway_response(
             restApiId=rest_api_id,
             responseType=kind,
@@ -64,7 +68,7 @@ def configure_api(
     apigateway.create_deployment(
         restApiId=rest_api_id, stageName=stage_name, description="shop deploy: gateway responses"
     )
-    patch = throttling_patch(throttle)
-    if access_logs is not None:
-        patch += access_log_patch(*access_logs)
+    patch = throttling_patch(edge.throttle)
+    if edge.access_logs is not None:
+        patch += access_log_patch(*edge.access_logs)
     apigateway.update_stage(restApiId=rest_api_id, stageName=stage_name, patchOperations=patch)

@@ -42,14 +42,12 @@ def rewritten(url: str, bases: list[str], new_base: str) -> str | None:
     return None
 
 
-def migrate(
-    ddb: Any, table: str, bucket: str, region: str, new_base: str, previous: str | None = None
-) -> int:
-    """Rewrite the products' stored image URLs to `new_base`; answer how many changed.
+def migrate(ddb: Any, table: str, bases: list[str], new_base: str) -> int:
+    """Rewrite the products' stored image URLs on any of `bases` (`old_bases`) to `new_base`;
+    answer how many changed.
 
     A Scan of the products table: the deploy's one pass over the catalog, never a request path.
     """
-    bases = old_bases(bucket, region, previous)
     changed = 0
     pages = ddb.get_paginator("scan").paginate(
         TableName=table,

@@ -225,17 +225,26 @@ def normalize_zip(path: Path) -> None:
     rewritten.replace(path)
 
 
+@dataclass(frozen=True)
+class Workspace:
+    """Where packaging reads the project and builds, and the Chalice it runs (a seam)."""
+
+    project_dir: Path = project.ROOT
+    build_root: Path | None = None  # default: <project>/build
+    runner: ChaliceRunner = run_chalice
+
+
 def build_package(
     stage: str,
     out: Path,
     *,
-    project_dir: Path = project.ROOT,
-    build_root: Path | None = None,
     environ: dict[str, str],
-    runner: ChaliceRunner = run_chalice,
+    workspace: Workspace | None = None,
     allow_simulated_payments: bool = False,
 ) -> Package:
     """Package a stage into `out` (sam.json and deployment.zip); answer the sizes."""
+    workspace = workspace or Workspace()
+    project_dir, build_root, runner = workspace.project_dir, workspace.build_root, workspace.runner
     settings = stage_settings(stage)
     config = project.chalice_config(project_dir)
     extra = extra_env(settings, environ)
@@ -246,10 +255,12 @@ def build_package(
     project.prepare(
         project_dir,
         build,
-        stage,
-        {"CORS_ORIGIN": CORS_PLACEHOLDER, **extra},
-        policies.render_for_package(stage_env),
         project.state_dir(project_dir),
+        project.StageBuild(
+            stage,
+            {"CORS_ORIGIN": CORS_PLACEHOLDER, **extra},
+            policies.render_for_package(stage_env),
+        ),
     )
     clean = environment.without_app_variables(environ, project_dir)
     facts = app_facts.read(build, stage, clean)

@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -105,15 +106,19 @@ def _link_state(state: Path, build: Path) -> None:
         os.symlink(kept, build / ".chalice" / name, target_is_directory=True)
 
 
-def prepare(
-    project: Path,
-    build: Path,
-    stage: str,
-    env: dict[str, str],
-    rendered: dict[str, dict[str, Any]],
-    state: Path,
-) -> Path:
+@dataclass(frozen=True)
+class StageBuild:
+    """What a build directory holds for one stage: its name, the environment its functions get
+    beside the committed one, and its rendered policies (function -> policy document)."""
+
+    stage: str
+    env: dict[str, str] = field(default_factory=dict)
+    rendered: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def prepare(project: Path, build: Path, state: Path, what: StageBuild) -> Path:
     """Write the build directory for one stage afresh; answer its path."""
+    stage, env, rendered = what.stage, what.env, what.rendered
     if build.is_symlink() or build.is_file():
         build.unlink()
     elif build.exists():

@@ -51,22 +51,27 @@ def backup(ddb: Any, stage: str, table: str, now: datetime.datetime | None = Non
     return str(answer["BackupDetails"]["BackupArn"])
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a restore starts from: a backup, or (PITR) a moment, or neither (the latest
+    restorable time); and `now`, which names the side table (the clock's time by default)."""
+
+    backup_arn: str | None = None
+    point_in_time: datetime.datetime | None = None
+    now: datetime.datetime | None = None
+
+
 def restore(
-    ddb: Any,
-    stage: str,
-    table: str,
-    *,
-    backup_arn: str | None = None,
-    point_in_time: datetime.datetime | None = None,
-    now: datetime.datetime | None = None,
-    delay: int = 20,
+    ddb: Any, stage: str, table: str, source_of: Source | None = None, *, delay: int = 20
 ) -> str:
     """Restore into a new side table, from a backup or (PITR) a moment; answer the side table.
 
     Without a backup or a moment, the latest restorable time is used.
     """
+    source_of = source_of or Source()
+    backup_arn, point_in_time = source_of.backup_arn, source_of.point_in_time
     source = live_name(stage, table)
-    stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y%m%d%H%M%S")
+    stamp = (source_of.now or datetime.datetime.now(datetime.UTC)).strftime("%Y%m%d%H%M%S")
     target = f"{source}-restored-{stamp}"
     try:
         if backup_arn:

@@ -164,18 +164,21 @@ def import_template(template: Json, retained: list[Retained]) -> Json:
     return imported
 
 
-def import_into_new_stack(
-    cfn: Any,
-    stack_name: str,
-    template: Json,
-    parameters: dict[str, str],
-    retained: list[Retained],
-    delay: int,
-) -> None:
-    """Create `stack_name` by importing the retained resources, and wait until it is done."""
-    imported = import_template(template, retained)
+@dataclass(frozen=True)
+class NewStack:
+    """A stack to create: its name, its template and its parameters."""
+
+    name: str
+    template: Json
+    parameters: dict[str, str]
+
+
+def import_into_new_stack(cfn: Any, new: NewStack, retained: list[Retained], delay: int) -> None:
+    """Create the stack by importing the retained resources, and wait until it is done."""
+    stack_name = new.name
+    imported = import_template(new.template, retained)
     body = json.dumps(imported, separators=(",", ":"))
-    parameters = {k: v for k, v in parameters.items() if k in imported["Parameters"]}
+    parameters = {k: v for k, v in new.parameters.items() if k in imported["Parameters"]}
     cfn.create_change_set(
         StackName=stack_name,
         ChangeSetName=CHANGE_SET,

@@ -101,22 +101,33 @@ class Mapping(threading.Thread):
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class Queue:
+    """An SQS queue as a mapping reads it: a client, the queue's URL and its ARN."""
+
+    client: Any
+    url: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A DynamoDB stream as a mapping reads it: a Streams client and the stream's ARN."""
+
+    client: Any
+    arn: str
+
+
 class SqsMapping(Mapping):
     """An SQS event source mapping."""
 
     def __init__(
-        self,
-        function: Function,
-        sqs: Any,
-        queue_url: str,
-        queue_arn: str,
-        batch_size: int,
-        retry_after: int | None = None,
+        self, function: Function, queue: Queue, batch_size: int, retry_after: int | None = None
     ):
-        super().__init__(function, f"sqs:{queue_arn.rsplit(':', 1)[-1]}")
-        self.sqs = sqs
-        self.queue_url = queue_url
-        self.queue_arn = queue_arn
+        super().__init__(function, f"sqs:{queue.arn.rsplit(':', 1)[-1]}")
+        self.sqs = queue.client
+        self.queue_url = queue.url
+        self.queue_arn = queue.arn
         self.batch_size = max(1, min(batch_size, 10))  # one ReceiveMessage answers 10 at most
         self.retry_after = retry_after
 
@@ -156,17 +167,16 @@ class StreamMapping(Mapping):
     def __init__(
         self,
         function: Function,
-        streams: Any,
-        stream_arn: str,
+        stream: Stream,
         batch_size: int,
         starting_position: str,
         failures: tuple[Any, stream_failures.StreamFailurePolicy] | None = None,
     ):
-        table = stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+        table = stream.arn.split(":table/", 1)[1].split("/", 1)[0]
         self.failures = failures  # (an SQS client, the policy), or retry forever
         super().__init__(function, f"dynamodb:{table}")
-        self.streams = streams
-        self.stream_arn = stream_arn
+        self.streams = stream.client
+        self.stream_arn = stream.arn
         self.batch_size = max(1, min(batch_size, 1000))
         self.iterators: dict[str, str] = {}
         self.finished: set[str] = set()

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
@@ -53,21 +54,28 @@ def exit_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+@dataclass(frozen=True)
+class Command:
+    """What a child runs: its argv, its environment and its working directory."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+
 class Child:
     """A child process whose output is forwarded with a `[name]` prefix; it can be restarted."""
 
     def __init__(
         self,
         name: str,
-        argv: list[str],
-        env: dict[str, str],
-        cwd: Path,
+        command: Command,
         ready: str = "",
         before_start: Callable[[], None] | None = None,
     ):
         self.name = name
         self.before_start = before_start
-        self.argv, self.env, self.cwd = argv, env, cwd
+        self.argv, self.env, self.cwd = command.argv, command.env, command.cwd
         self._marker = ready
         self.restarts = 0
         self.backoff = FIRST_BACKOFF

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,15 @@ import boto3
 from chalice.app import Chalice, DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 from devstack.chalice_config import ChaliceConfig
-from devstack.mappings import Function, Mapping, ScheduleMapping, SqsMapping, StreamMapping
+from devstack.mappings import (
+    Function,
+    Mapping,
+    Queue,
+    ScheduleMapping,
+    SqsMapping,
+    Stream,
+    StreamMapping,
+)
 from devstack.stream_failures import StreamFailurePolicy
 from infra import streams
 
@@ -47,21 +56,26 @@ def load_app(project_dir: Path, module_name: str = "app") -> Chalice:
     return app
 
 
+@dataclass(frozen=True)
+class PumpOptions:
+    """Where the pump reads (moto's endpoint, the region) and its knobs: SQS pollers per queue,
+    seconds before a failed SQS batch comes back, and the stream handlers' failure handling."""
+
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    sqs_pollers: int = 1
+    retry_after: int | None = None
+    stream_settings: dict[str, streams.StreamMappingSettings] | None = None
+    stream_retry_seconds: float = 0.5
+
+
 class Pump:
     """Every SQS and DynamoDB Streams event source of one app, delivered by threads."""
 
-    def __init__(
-        self,
-        app: Chalice,
-        config: ChaliceConfig,
-        endpoint_url: str | None = None,
-        region: str = "us-east-1",
-        sqs_pollers: int = 1,
-        retry_after: int | None = None,
-        stream_settings: dict[str, streams.StreamMappingSettings] | None = None,
-        stream_retry_seconds: float = 0.5,
-    ):
-        session = boto3.session.Session(region_name=region)
+    def __init__(self, app: Chalice, config: ChaliceConfig, options: PumpOptions | None = None):
+        self.options = options = options or PumpOptions()
+        endpoint_url = options.endpoint_url
+        session = boto3.session.Session(region_name=options.region)
         self.sqs = session.client("sqs", endpoint_url=endpoint_url)
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
         self.streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
@@ -70,17 +84,15 @@ class Pump:
         ]
         self.app = app
         self.config = config
-        self.region = region
-        self.sqs_pollers = sqs_pollers
-        self.retry_after = retry_after
+        self.region = options.region
         self.mappings: list[Mapping] = []
         # Each stream handler's failure handling, as deployed (infra/streams.py) unless given.
         self.stream_settings = (
             {m.function: m for m in streams.MAPPINGS}
-            if stream_settings is None
-            else stream_settings
+            if options.stream_settings is None
+            else options.stream_settings
         )
-        self.stream_retry_seconds = stream_retry_seconds
+        self.stream_retry_seconds = options.stream_retry_seconds
 
     def _failure_policy(self, handler: str) -> tuple[Any, StreamFailurePolicy] | None:
         settings = self.stream_settings.get(handler)
@@ -115,13 +127,11 @@ class Pump:
         return [
             SqsMapping(
                 function,
-                self.sqs,
-                url,
-                arn["Attributes"]["QueueArn"],
+                Queue(self.sqs, url, arn["Attributes"]["QueueArn"]),
                 source.batch_size,
-                self.retry_after,
+                self.options.retry_after,
             )
-            for _ in range(self.sqs_pollers)
+            for _ in range(self.options.sqs_pollers)
         ]
 
     def _stream(self, source: DynamoDBEventConfig) -> Mapping:
@@ -132,8 +142,7 @@ class Pump:
             raise ValueError(f"{source.name}: table {table} has no stream")
         return StreamMapping(
             self._function(source.name),
-            self.streams,
-            description["LatestStreamArn"],
+            Stream(self.streams, description["LatestStreamArn"]),
             source.batch_size,
             source.starting_position,
             self._failure_policy(source.name),
@@ -187,14 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     project_dir = args.project_dir.resolve()
     config = ChaliceConfig.load(project_dir, args.stage)
     os.environ.update(config.environment())  # as `chalice local` does for the stage
-    pump = Pump(
-        load_app(project_dir),
-        config,
+    options = PumpOptions(
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
         region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         sqs_pollers=args.sqs_pollers,
         retry_after=args.retry_after,
     )
+    pump = Pump(load_app(project_dir), config, options)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

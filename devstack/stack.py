@@ -26,7 +26,7 @@ from devstack import moto_fixes, moto_memory
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer, start_moto
 from devstack.ports import PortBusy, check_ports
-from devstack.processes import Child, Stopping, answers_http, wait_until
+from devstack.processes import Child, Command, Stopping, answers_http, wait_until
 from devstack.pump import READY
 from devstack.seed import create_account, seed_catalog
 from devstack.settings import HOST, REGION, DevSettings
@@ -286,9 +286,12 @@ class LocalStack:
         pump_argv += ["--retry-after", str(s.retry_after)]
         env = dict(os.environ)  # this process's, now pointed at moto
         pump = Child(
-            "pump", pump_argv, env, s.project_dir, ready=READY, before_start=self._release_in_flight
+            "pump",
+            Command(pump_argv, env, s.project_dir),
+            ready=READY,
+            before_start=self._release_in_flight,
         )
-        api = Child("api", api_argv, env, s.project_dir, ready=API_READY)
+        api = Child("api", Command(api_argv, env, s.project_dir), ready=API_READY)
         self.children += [pump, api]
         stop = self.stop_requested
         wait_until(pump.ready.is_set, STARTUP_TIMEOUT, "the event pump", pump, stop)

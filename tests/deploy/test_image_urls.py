@@ -48,8 +48,9 @@ def test_the_migration_changes_each_stored_url_once(moto: LockedMotoServer) -> N
         )
     ddb.put_item(TableName="products", Item={"productId": {"S": "c"}})
 
-    assert image_urls.migrate(ddb, "products", BUCKET, REGION, NEW) == 1
-    assert image_urls.migrate(ddb, "products", BUCKET, REGION, NEW) == 0
+    bases = image_urls.old_bases(BUCKET, REGION)
+    assert image_urls.migrate(ddb, "products", bases, NEW) == 1
+    assert image_urls.migrate(ddb, "products", bases, NEW) == 0
     items = ddb.scan(TableName="products")["Items"]
     urls = {item["productId"]["S"]: item.get("imageUrl", {}).get("S") for item in items}
     assert urls == {"a": f"{NEW}/products/a/1.png", "b": stored["b"], "c": None}

@@ -56,7 +56,7 @@ def test_a_backup_restores_what_was_lost_and_leaves_what_was_written_since(ddb: 
         Item={"orderId": {"S": "o4"}, "status": {"S": "PENDING"}, "sortKey": {"S": "o4"}},
     )
 
-    side = restore.restore(ddb, STAGE, "orders", backup_arn=arn, now=NOW, delay=1)
+    side = restore.restore(ddb, STAGE, "orders", restore.Source(backup_arn=arn, now=NOW), delay=1)
     found = restore.compare(ddb, STAGE, "orders", side)
     copied = restore.copy_back(ddb, STAGE, "orders", side, found.missing_in_live)
 
@@ -73,9 +73,8 @@ def test_a_backup_restores_what_was_lost_and_leaves_what_was_written_since(ddb: 
 def test_copy_back_never_overwrites_an_item_written_after_the_comparison(ddb: Any) -> None:
     arn = restore.backup(ddb, STAGE, "orders", now=NOW)
     ddb.delete_item(TableName="shop-dev-orders", Key={"orderId": {"S": "o3"}})
-    side = restore.restore(
-        ddb, STAGE, "orders", backup_arn=arn, now=NOW + datetime.timedelta(seconds=1), delay=1
-    )
+    later = NOW + datetime.timedelta(seconds=1)
+    side = restore.restore(ddb, STAGE, "orders", restore.Source(backup_arn=arn, now=later), delay=1)
     found = restore.compare(ddb, STAGE, "orders", side)
     ddb.put_item(
         TableName="shop-dev-orders",
@@ -87,8 +86,9 @@ def test_copy_back_never_overwrites_an_item_written_after_the_comparison(ddb: An
 
 
 def test_point_in_time_recovery_restores_into_a_side_table(ddb: Any) -> None:
+    later = NOW + datetime.timedelta(seconds=2)
     side = restore.restore(
-        ddb, STAGE, "ledger", point_in_time=NOW, now=NOW + datetime.timedelta(seconds=2), delay=1
+        ddb, STAGE, "ledger", restore.Source(point_in_time=NOW, now=later), delay=1
     )
     assert side == "shop-dev-ledger-restored-20261202060002"
     assert ddb.describe_table(TableName=side)["Table"]["TableStatus"] == "ACTIVE"

@@ -190,7 +190,8 @@ def test_the_retained_resources_are_imported_into_a_new_stack_before_the_update(
                 ]
             },
         )
-        retained.import_into_new_stack(cfn, "shop-prod", template, {"Stage": "prod"}, found, 1)
+        new = retained.NewStack("shop-prod", template, {"Stage": "prod"})
+        retained.import_into_new_stack(cfn, new, found, 1)
         stub.assert_no_pending_responses()
 
 
@@ -203,10 +204,9 @@ def test_a_failed_import_says_what_it_tried_to_import() -> None:
             "describe_change_set",
             {"Status": "FAILED", "StatusReason": "drifted", "ExecutionStatus": "UNAVAILABLE"},
         )
+        new = retained.NewStack("shop-prod", build_template("prod"), {"Stage": "prod"})
         with pytest.raises(DeployError, match="importing the retained OrdersTable"):
-            retained.import_into_new_stack(
-                cfn, "shop-prod", build_template("prod"), {"Stage": "prod"}, found, 1
-            )
+            retained.import_into_new_stack(cfn, new, found, 1)
 
 
 def test_the_import_template_is_valid_cloudformation() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer
-from devstack.pump import Pump, load_app
+from devstack.pump import Pump, PumpOptions, load_app
 from devstack.stream_failures import StreamFailurePolicy, deliver
 from infra import streams
 from infra.streams import StreamMappingSettings
@@ -70,14 +70,13 @@ def pump(fixture_app: Any, moto: LockedMotoServer) -> Iterator[Pump]:
         iterator_age_alarm_ms=60_000,
     )
     config = ChaliceConfig("pump-fixture", "local", {})
-    pump = Pump(
-        fixture_app.app,
-        config,
+    options = PumpOptions(
         endpoint_url=moto.endpoint_url,
         sqs_pollers=1,
         stream_settings={"handle_change": settings},
         stream_retry_seconds=0.05,
     )
+    pump = Pump(fixture_app.app, config, options)
     pump.start()
     yield pump
     pump.stop()

@@ -19,7 +19,7 @@ import pytest
 
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer
-from devstack.pump import Pump, load_app
+from devstack.pump import Pump, PumpOptions, load_app
 from tests.support.waiting import wait_for
 
 FIXTURE_DIR = Path(__file__).parent / "fixture_app"
@@ -72,7 +72,7 @@ def fixture_app(resources: dict[str, str]) -> Any:
 def pump(fixture_app: Any, moto: LockedMotoServer) -> Iterator[Pump]:
     """The pump running the fixture app's handlers in threads."""
     config = ChaliceConfig("pump-fixture", "local", CONFIG)
-    pump = Pump(fixture_app.app, config, endpoint_url=moto.endpoint_url, sqs_pollers=1)
+    pump = Pump(fixture_app.app, config, PumpOptions(endpoint_url=moto.endpoint_url, sqs_pollers=1))
     pump.start()
     yield pump
     pump.stop()
