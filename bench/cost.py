@@ -269,21 +269,29 @@ def _count_call(units: Units, op: str, sent: dict[str, Any], got: Any) -> None:
     elif op == "Query":
         units.read(sum(item_bytes(i) for i in got.get("Items", [])), consistent)
     elif op == "BatchGetItem":
-        for table, items in got.get("Responses", {}).items():
-            strong = bool(sent["RequestItems"][table].get("ConsistentRead"))
-            for item in items:
-                units.read(item_bytes(item), strong)
+        _count_batch_get(units, sent, got)
     elif op == "PutItem":
         units.write(item_bytes(sent["Item"]))
     elif op in ("UpdateItem", "DeleteItem"):
         units.write_later(sent["TableName"], sent["Key"])
     elif op == "TransactWriteItems":
-        for entry in sent["TransactItems"]:
-            ((kind, body),) = entry.items()
-            if kind == "Put":
-                units.write(item_bytes(body["Item"]), 2)
-            else:  # Update, Delete and ConditionCheck: counted as writes of the item (upper bound)
-                units.write_later(body["TableName"], body["Key"], 2)
+        _count_transaction(units, sent)
+
+
+def _count_batch_get(units: Units, sent: dict[str, Any], got: dict[str, Any]) -> None:
+    for table, items in got.get("Responses", {}).items():
+        strong = bool(sent["RequestItems"][table].get("ConsistentRead"))
+        for item in items:
+            units.read(item_bytes(item), strong)
+
+
+def _count_transaction(units: Units, sent: dict[str, Any]) -> None:
+    for entry in sent["TransactItems"]:
+        ((kind, body),) = entry.items()
+        if kind == "Put":
+            units.write(item_bytes(body["Item"]), 2)
+        else:  # Update, Delete and ConditionCheck: counted as writes of the item (upper bound)
+            units.write_later(body["TableName"], body["Key"], 2)
 
 
 def dynamodb_units(calls: list[tuple[str, str, dict[str, Any], Any]]) -> Units:
