@@ -32,6 +32,7 @@ from chalicelib.services import (
     idempotency,
     inbox,
     orders,
+    payment_webhooks,
     profiles,
     variants,
 )
@@ -436,6 +437,17 @@ def admin_patch_order(order_id: str) -> dict[str, Any]:
     admin()
     target = body(schemas.ORDER_STATUS_PATCH)["status"]
     return render.order(orders.admin_move(order_id, target))
+
+
+# --- payment provider webhooks -------------------------------------------------------------------
+
+
+@route("/payments/stripe/webhook", ("POST",))
+def stripe_webhook() -> dict[str, Any]:
+    """Stripe's note that a PaymentIntent changed: verified, then the payment step nudged."""
+    signed = request()
+    receipt = payment_webhooks.receive(signed.raw_body, signed.headers.get("stripe-signature"))
+    return render.webhook_receipt(receipt)
 
 
 # --- async fulfillment --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from chalicelib.adapters import aws
 from chalicelib.adapters.payments import APPROVED, DECLINED, PENDING, Capture, Charge
 from chalicelib.config import settings
-from chalicelib.domain.errors import TransientFailure
+from chalicelib.domain.errors import InvalidInput, TransientFailure
 from chalicelib.storage import ledger
 
 INTENT = "stripe-intent"  # the ledger entry that keeps an order's PaymentIntent id
@@ -159,3 +160,37 @@ class StripePaymentProvider:
         )
         ledger.record(order_id, INTENT, intent.id)
         return intent
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """The part of a verified Stripe event the shop reads."""
+
+    id: str
+    type: str
+    order_id: str | None
+
+
+# Stripe signs each delivery with a timestamp; older than this is a replay, refused.
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def webhook_event(payload: bytes | str, signature: str | None) -> WebhookEvent:
+    """A webhook's event, if Stripe signed it recently; InvalidInput for anything else."""
+    import stripe
+
+    if not signature:
+        raise InvalidInput("Stripe-Signature: the webhook is not signed")
+    try:
+        event = stripe.Webhook.construct_event(
+            payload, signature, keys()["webhook_secret"], tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError:
+        raise InvalidInput("Stripe-Signature: not a recent signature of this payload") from None
+    except ValueError:
+        raise InvalidInput("the webhook's body is not a Stripe event") from None
+    # The signature covers these exact bytes: read the order id from them, as plain JSON.
+    body = json.loads(payload)
+    metadata = (body.get("data") or {}).get("object", {}).get("metadata") or {}
+    order_id = metadata.get("orderId") if isinstance(metadata, dict) else None
+    return WebhookEvent(str(event.id), str(event.type), str(order_id) if order_id else None)

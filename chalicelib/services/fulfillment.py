@@ -17,6 +17,7 @@ from chalicelib.domain import notices
 from chalicelib.domain.errors import InvalidTransition
 from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Event, FailureReason, Status
 from chalicelib.services import orders
+from chalicelib.services.payment_webhooks import PAYMENT_UPDATED
 from chalicelib.storage import profiles
 from chalicelib.storage.models import Order
 
@@ -52,7 +53,7 @@ def mailer() -> mail.Mailer:
 
 def on_payment_event(event: dict[str, Any]) -> None:
     """The payments queue: charge placed orders, refund cancelled ones."""
-    if event["type"] == Event.ORDER_PLACED:
+    if event["type"] in (Event.ORDER_PLACED, PAYMENT_UPDATED):  # PAYMENT_UPDATED: a webhook's
         take_payment(event["orderId"])
     elif event["type"] == Event.ORDER_CANCELLED:
         refund_if_captured(event["orderId"])

@@ -205,6 +205,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("POST", "/orders/{orderId}/cancel", "cancel_order",
               "Cancel a PENDING or CONFIRMED order", "orders", (200, "Order"), auth="user",
               parameters=_O, errors=(404, 409)),
+    Operation("POST", "/payments/stripe/webhook", "stripe_webhook",
+              "Stripe's webhook: a Stripe event, signed in Stripe-Signature (stages with "
+              "PAYMENT_PROVIDER=stripe; 404 elsewhere)", "payments", (200, "WebhookReceipt"),
+              errors=(400, 404)),
     Operation("GET", "/admin/orders", "admin_orders", "All orders in a status, newest first",
               "orders", (200, "OrderPage"), auth="admin", parameters=("status", *_PAGE)),
     Operation("PATCH", "/admin/orders/{orderId}", "admin_patch_order", "Move an order",

@@ -68,6 +68,16 @@ def response_schemas() -> dict[str, Schema]:
             {"message": _STRING}, "API Gateway's own refusal on a deployed stage"
         ),
         "Health": _object({"status": {"const": "ok"}}),
+        "WebhookReceipt": _object(
+            {
+                "received": {"const": True},
+                "outcome": {
+                    "type": "string",
+                    "enum": ["queued", "ignored_type", "unknown_order", "already_settled"],
+                },
+            },
+            "Received; `queued` when the order's payment step was asked to settle",
+        ),
         "OpenApiDocument": {"type": "object", "description": "This document"},
         "Registration": _object(
             {"userId": ID, "email": schemas.EMAIL, "confirmed": {"type": "boolean"}}

@@ -10,6 +10,7 @@ from chalicelib.domain.pricing import Line
 from chalicelib.services.accounts import Registration, Tokens
 from chalicelib.services.carts import PricedCart
 from chalicelib.services.catalog import ImageUpload
+from chalicelib.services.payment_webhooks import Receipt
 from chalicelib.storage.models import Address, Notification, Order, Product, Profile
 from chalicelib.storage.paging import Page
 
@@ -143,6 +144,11 @@ def order(item: Order) -> Json:
         "createdAt": item.created_at,
         "updatedAt": item.updated_at,
     }
+
+
+def webhook_receipt(receipt: Receipt) -> Json:
+    """A webhook's acknowledgement: received, and what the shop did with it."""
+    return {"received": True, "outcome": receipt.outcome}
 
 
 def profile(item: Profile, *, is_admin: bool) -> Json:

@@ -43,8 +43,12 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
             lambda env: env.get("PAYMENT_PROVIDER") != "stripe",
             "only PAYMENT_PROVIDER=stripe reads the provider's keys from Secrets Manager",
         )
-        for function in ("take_payments", "fail_dead_payments")
+        for function in ("take_payments", "fail_dead_payments", "api_handler")
     },
+    ("api_handler", "sqs"): (
+        lambda env: env.get("PAYMENT_PROVIDER") != "stripe",
+        "only Stripe's webhook puts a payment nudge on the payments queue",
+    ),
     ("api_handler", "cognito-idp"): (
         lambda env: env.get("AUTO_CONFIRM") != "true",
         "SignUp, ConfirmSignUp and InitiateAuth are unsigned public APIs that IAM never sees; "
@@ -249,7 +253,9 @@ def test_only_a_stage_paying_with_stripe_may_read_its_stripe_secret() -> None:
             if s["Action"] == ["secretsmanager:GetSecretValue"]
         ]
         assert statement["Resource"].endswith(":secret:shop-prod-stripe-*")
-    assert "secretsmanager" not in json.dumps(stripe["api_handler"])
+    webhook = {s["Sid"]: s for s in stripe["api_handler"]["Statement"]}
+    assert webhook["ReadStripeWebhookSecret"]["Resource"].endswith(":secret:shop-prod-stripe-*")
+    assert webhook["NudgePaymentsFromWebhooks"]["Action"] == ["sqs:GetQueueUrl", "sqs:SendMessage"]
     assert all("secretsmanager" not in json.dumps(p) for p in _rendered("prod").values())
 
 
