@@ -111,6 +111,8 @@ class Shop:
             UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": "B"}],
         )["UserSub"]
         idp.admin_confirm_sign_up(UserPoolId=pool, Username=email)
+        verified = [{"Name": "email_verified", "Value": "true"}]  # as a confirmation code would
+        idp.admin_update_user_attributes(UserPoolId=pool, Username=email, UserAttributes=verified)
         if admin:
             idp.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="admin")
         tokens = idp.initiate_auth(

@@ -13,6 +13,11 @@ SQS hands a message to one receiver until its visibility timeout passes. moto's 
 checks that a message is visible and marks it received in two steps, with nothing between two
 concurrent receives of one queue: both can take the same message (in a soak, one message in about
 4,500 came twice without any failure). `apply()` runs the receives of one queue one at a time.
+
+A Cognito app client without `ReadAttributes` may read every attribute, so Cognito's ID tokens
+carry `email_verified`, `name` and the rest; moto's carry none of them (it reads only the
+attributes a client lists). `apply()` lets such a client read the standard attributes, as Cognito
+does: the shop mails only addresses whose token says `email_verified`.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
+from moto.cognitoidp.models import CognitoIdpUserPoolClient
 from moto.dynamodb.models import DynamoDBBackend
 from moto.sqs.models import SQSBackend
 
@@ -55,6 +61,7 @@ def apply() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _one_receiver_at_a_time()
+    _clients_read_every_attribute()
     _applied = True
 
 
@@ -68,3 +75,22 @@ def _one_receiver_at_a_time() -> None:
             return receive(self, queue_name, *args, **kwargs)
 
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+
+
+# Cognito's standard attributes (the OpenID Connect claims it keeps for a user).
+STANDARD_ATTRIBUTES = (
+    "address", "birthdate", "email", "email_verified", "family_name", "gender", "given_name",
+    "locale", "middle_name", "name", "nickname", "phone_number", "phone_number_verified",
+    "picture", "preferred_username", "profile", "updated_at", "website", "zoneinfo",
+)  # fmt: skip
+
+
+def _clients_read_every_attribute() -> None:
+    original = CognitoIdpUserPoolClient.get_readable_fields
+
+    @functools.wraps(original)
+    def get_readable_fields(self: Any) -> list[str]:
+        listed: list[str] = original(self)
+        return listed if "ReadAttributes" in self.extended_config else list(STANDARD_ATTRIBUTES)
+
+    CognitoIdpUserPoolClient.get_readable_fields = get_readable_fields  # type: ignore[method-assign]

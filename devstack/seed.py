@@ -150,7 +150,7 @@ def create_account(idp: Any, pool_id: str, account: Account) -> str:
     for group in account.groups:
         idp.admin_add_user_to_group(UserPoolId=pool_id, Username=account.email, GroupName=group)
     user_id = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-    create_profile(user_id, account.email, account.name)
+    create_profile(user_id, account.email, account.name, verified=True)
     if account.address:
         caller = Caller(str(user_id), account.email, is_admin="admin" in account.groups)
         update_profile(caller, {"address": account.address})

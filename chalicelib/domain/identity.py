@@ -25,6 +25,8 @@ class Caller:
     user_id: str
     email: str
     is_admin: bool
+    # Cognito's `email_verified` claim: only a verified address is ever mailed (issue 15).
+    email_verified: bool = False
 
 
 def parse_groups(value: Any) -> frozenset[str]:
@@ -77,6 +79,8 @@ def caller_from_context(context: dict[str, Any] | None, authorization: str | Non
         user_id=user_id,
         email=str(claims.get("email", "")),
         is_admin=ADMIN_GROUP in _groups(claims, user_id, authorization),
+        # API Gateway passes claims as strings ("true"); a verified local token has the same.
+        email_verified=str(claims.get("email_verified", "")).lower() == "true",
     )
 
 

@@ -94,10 +94,20 @@ def register(email: str, password: str, name: str) -> Registration:
     )
     confirmed = bool(answer.get("UserConfirmed"))
     if s.auto_confirm and not confirmed:
+        # A stage that confirms sign-ups itself (local, test) also vouches for the address,
+        # as a confirmation code would have: its tokens then say email_verified.
         _call("admin_confirm_sign_up", UserPoolId=s.user_pool_id, Username=email)
+        _call(
+            "admin_update_user_attributes",
+            UserPoolId=s.user_pool_id,
+            Username=email,
+            UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+        )
         confirmed = True
     user_id = answer["UserSub"]
-    profiles.create_profile(user_id, email, name)
+    # Unconfirmed (deployed): the profile's address is proved by the confirmation code, which
+    # Cognito requires before the first login; until then nothing is ever mailed to it.
+    profiles.create_profile(user_id, email, name, verified=confirmed)
     return Registration(user_id, email, confirmed)
 
 

@@ -98,7 +98,7 @@ def _new_order(
     return Order(
         order_id,
         user_id=caller.user_id,
-        contact_email=caller.email or None,
+        contact_email=(caller.email or None) if caller.email_verified else None,
         correlation_id=log.current(log.CORRELATION_ID),
         status=Status.PENDING.value,
         items=[

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import InvalidTransition
 from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Event, FailureReason, Status
 from chalicelib.services import orders
 from chalicelib.services.payment_webhooks import PAYMENT_UPDATED
+from chalicelib.services.profiles import mail_address
 from chalicelib.storage import profiles
 from chalicelib.storage.models import Order
 
@@ -188,4 +189,4 @@ def on_notification_event(event: dict[str, Any]) -> None:
 
 def _profile_email(user_id: str) -> str | None:
     profile = profiles.get(user_id)
-    return None if profile is None else str(profile.email)
+    return None if profile is None else mail_address(profile)

@@ -15,16 +15,22 @@ def to_address(data: dict[str, Any]) -> Address:
     return profiles.to_address(data)
 
 
-def create_profile(user_id: str, email: str, name: str) -> Profile:
+def create_profile(user_id: str, email: str, name: str, *, verified: bool) -> Profile:
     """Store a new user's profile; keep the existing one if it is already there."""
-    return profiles.create(user_id, email, name, clock.iso(clock.now()))
+    return profiles.create(user_id, profiles.Contact(email, verified), name, clock.iso(clock.now()))
 
 
 def _load(caller: Caller) -> Profile:
     profile = profiles.get(caller.user_id)
     if profile is None:
-        return create_profile(caller.user_id, caller.email, "")
+        return create_profile(caller.user_id, caller.email, "", verified=caller.email_verified)
     return profile
+
+
+def mail_address(profile: Profile) -> str | None:
+    """Where the shop may mail this user: the profile's address, if it was verified."""
+    # Profiles written before the flag existed came from confirmed sign-ups: verified.
+    return None if profile.email_verified is False else str(profile.email)
 
 
 def get_profile(caller: Caller) -> Profile:

@@ -121,6 +121,8 @@ class Profile(Model):
 
     user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
     email = UnicodeAttribute()
+    # None on profiles written before the flag (confirmed sign-ups): read as verified.
+    email_verified = BooleanAttribute(null=True, attr_name="emailVerified")
     name = UnicodeAttribute(default="")
     phone = UnicodeAttribute(null=True)
     address = Address(null=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -28,9 +29,24 @@ def get(user_id: str) -> Profile | None:
         return None
 
 
-def create(user_id: str, email: str, name: str, stamp: str) -> Profile:
+@dataclass(frozen=True)
+class Contact:
+    """A user's e-mail address, and whether Cognito says they proved it is theirs."""
+
+    email: str
+    verified: bool
+
+
+def create(user_id: str, contact: Contact, name: str, stamp: str) -> Profile:
     """Store a new profile; keep and answer the existing one if it is already there."""
-    profile = Profile(user_id, email=email, name=name, created_at=stamp, updated_at=stamp)
+    profile = Profile(
+        user_id,
+        email=contact.email,
+        email_verified=contact.verified,
+        name=name,
+        created_at=stamp,
+        updated_at=stamp,
+    )
     try:
         profile.save(condition=Profile.user_id.does_not_exist())
     except PutError as exc:

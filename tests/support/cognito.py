@@ -34,8 +34,11 @@ class User:
         return {"Authorization": f"Bearer {self.id_token}"}
 
 
-def sign_up(pool: CognitoPool, *, admin: bool = False, name: str = "Test User") -> User:
-    """Create a confirmed user in the pool (and the admin group) and log them in."""
+def sign_up(
+    pool: CognitoPool, *, admin: bool = False, name: str = "Test User", verified: bool = True
+) -> User:
+    """Create a confirmed user in the pool (and the admin group) and log them in; `verified`
+    says whether their e-mail address is (the `email_verified` claim of their tokens)."""
     import boto3
 
     idp = boto3.client("cognito-idp")
@@ -47,6 +50,11 @@ def sign_up(pool: CognitoPool, *, admin: bool = False, name: str = "Test User") 
         UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": name}],
     )["UserSub"]
     idp.admin_confirm_sign_up(UserPoolId=pool.pool_id, Username=email)
+    if verified:
+        attribute = {"Name": "email_verified", "Value": "true"}
+        idp.admin_update_user_attributes(
+            UserPoolId=pool.pool_id, Username=email, UserAttributes=[attribute]
+        )
     if admin:
         idp.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=email, GroupName="admin")
     tokens = idp.initiate_auth(
