@@ -25,7 +25,7 @@ import requests
 
 from devstack.settings import free_port
 from harness.stack import ROOT, RunningStack, start_stack, stop_stack
-from tests.support.data import ADDRESS
+from tests.support.over_http import one_line_order
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.stack
@@ -106,11 +106,7 @@ def _place_order(stack: RunningStack, headers: dict[str, str]) -> dict[str, Any]
     product = next(p for p in products.json()["items"] if p["stock"] >= 1)
     placed = requests.post(
         f"{stack.api_url}/orders",
-        json={
-            "items": [{"productId": product["productId"], "quantity": 1}],
-            "shippingAddress": ADDRESS,
-            "paymentToken": "tok_visa",
-        },
+        json=one_line_order(product["productId"]),
         headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
         timeout=15,
     )

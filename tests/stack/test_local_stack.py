@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from harness.stack import ROOT, RunningStack, start_stack, stop_stack
-from tests.support.data import ADDRESS
+from tests.support.over_http import one_line_order
 
 pytestmark = pytest.mark.stack
 
@@ -95,11 +95,7 @@ def test_a_paid_order_is_fulfilled_within_seconds_by_the_event_pump(stack: Runni
     product = next(p for p in _products(stack) if p["stock"] >= 5)
     placed = requests.post(
         f"{stack.api_url}/orders",
-        json={
-            "items": [{"productId": product["productId"], "quantity": 1}],
-            "shippingAddress": ADDRESS,
-            "paymentToken": "tok_visa",
-        },
+        json=one_line_order(product["productId"]),
         headers=headers,
         timeout=10,
     )

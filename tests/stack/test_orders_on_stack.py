@@ -13,20 +13,13 @@ import requests
 
 from harness.stack import RunningStack
 from tests.support.data import ADDRESS
+from tests.support.over_http import one_line_order, register_shopper
 
 pytestmark = pytest.mark.stack
-PASSWORD = "Stack-Passw0rd!"
 
 
 def _new_shopper(stack: RunningStack) -> dict[str, str]:
-    email = f"s-{uuid.uuid4().hex[:10]}@example.com"
-    answer = requests.post(
-        f"{stack.api_url}/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Stack Shopper"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return stack.bearer(email, PASSWORD)
+    return register_shopper(stack)
 
 
 def _product(stack: RunningStack, stock: int) -> dict[str, Any]:
@@ -158,11 +151,7 @@ def test_a_visa_order_is_fulfilled_within_5_seconds(stack: RunningStack) -> None
     _wait_until_idle(stack)
     answer = requests.post(
         f"{stack.api_url}/orders",
-        json={
-            "items": [{"productId": product["productId"], "quantity": 1}],
-            "shippingAddress": ADDRESS,
-            "paymentToken": "tok_visa",
-        },
+        json=one_line_order(product["productId"]),
         headers=shopper,
         timeout=10,
     )

@@ -20,9 +20,9 @@ import requests
 
 from tests.stack.conftest import RunningStack, start_stack, stop_stack
 from tests.support.data import ADDRESS
+from tests.support.over_http import one_line_order, register_shopper
 
 pytestmark = pytest.mark.stack
-PASSWORD = "Stack-Passw0rd!"
 SETTLE_SECONDS = 70  # API.md: stock is released within a minute of the timeout
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "12"))
 
@@ -52,14 +52,7 @@ def dlq_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack
 
 
 def _shopper(stack: RunningStack) -> dict[str, str]:
-    email = f"saga-{uuid.uuid4().hex[:10]}@example.com"
-    answer = requests.post(
-        f"{stack.api_url}/auth/register",
-        json={"email": email, "password": PASSWORD, "name": "Saga Shopper"},
-        timeout=10,
-    )
-    assert answer.status_code == 201, answer.text
-    return stack.bearer(email, PASSWORD)
+    return register_shopper(stack, "Saga Shopper")
 
 
 def _product(stack: RunningStack, stock: int) -> str:
@@ -73,11 +66,7 @@ def _product(stack: RunningStack, stock: int) -> str:
 
 
 def _order(stack: RunningStack, shopper: dict[str, str], pid: str, quantity: int, token: str):
-    body = {
-        "items": [{"productId": pid, "quantity": quantity}],
-        "shippingAddress": ADDRESS,
-        "paymentToken": token,
-    }
+    body = one_line_order(pid, quantity, token)
     answer = requests.post(f"{stack.api_url}/orders", json=body, headers=shopper, timeout=30)
     assert answer.status_code == 201, answer.text
     return answer.json()
