@@ -55,7 +55,10 @@ def _copy_project(into: Path) -> None:
 
 
 def build(into: Path) -> tuple[Path, float]:
-    """`chalice package` of a copy of the app; answer the zip and how long it took."""
+    """`chalice package` of a copy of the app, normalized as `make package` does (sorted entries,
+    unused botocore models left out); answer the zip and how long it took."""
+    from deploy.package import normalize_zip
+
     project = into / "project"
     _copy_project(project)
     chalice = Path(sys.executable).with_name("chalice")
@@ -71,6 +74,7 @@ def build(into: Path) -> tuple[Path, float]:
     )
     if done.returncode != 0:
         raise RuntimeError(f"chalice package failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    normalize_zip(into / "out" / "deployment.zip")
     return into / "out" / "deployment.zip", time.perf_counter() - started
 
 

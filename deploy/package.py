@@ -43,6 +43,28 @@ CORS_PLACEHOLDER = "https://cors-origin.invalid"
 MAX_ZIP_BYTES = 20 * 1024 * 1024
 CURSOR_SECRET_VALUE: Json = {"Fn::Sub": "{{resolve:secretsmanager:${CursorSecret}}}"}
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # zip's earliest date, which Chalice also writes
+# The AWS services whose botocore models the functions load: every `aws.client("<name>")` of
+# chalicelib (a test keeps this true), PynamoDB's DynamoDB, and the ones a function could reach
+# through the services it uses (STS for credentials, Firehose and CloudWatch for a consumer). The
+# models of the other ~400 services are over half the zip: they are left out.
+BOTOCORE_SERVICES = frozenset(
+    {
+        "cloudwatch",
+        "cognito-idp",
+        "dynamodb",
+        "dynamodbstreams",
+        "firehose",
+        "s3",
+        "secretsmanager",
+        "ses",
+        "sesv2",
+        "sns",
+        "sqs",
+        "stepfunctions",
+        "sts",
+    }
+)
+_BOTOCORE_DATA = "botocore/data/"
 
 
 @dataclass(frozen=True)
@@ -207,13 +229,26 @@ def zip_sizes(path: Path) -> tuple[int, int]:
     return path.stat().st_size, unzipped
 
 
+def _needed(name: str) -> bool:
+    """Whether a zip entry belongs in the package (not the model of a service nobody calls)."""
+    if not name.startswith(_BOTOCORE_DATA):
+        return True
+    service, _, rest = name.removeprefix(_BOTOCORE_DATA).partition("/")
+    return not rest or service in BOTOCORE_SERVICES  # top-level files (endpoints.json) stay
+
+
 def normalize_zip(path: Path) -> None:
-    """Rewrite a zip so its bytes depend only on what it holds: sorted, one time, one mode."""
+    """Rewrite a zip so its bytes depend only on what it holds: sorted, one time, one mode; the
+    botocore models of services the functions never call are left out."""
     with zipfile.ZipFile(path) as source:
         names = source.namelist()
         if len(set(names)) != len(names):
             raise DeployError(f"{path.name} holds the same name twice")
-        entries = [(name, source.read(name)) for name in sorted(names) if not name.endswith("/")]
+        entries = [
+            (name, source.read(name))
+            for name in sorted(names)
+            if not name.endswith("/") and _needed(name)
+        ]
     rewritten = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as target:
         for name, data in entries:

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -85,6 +86,37 @@ def test_the_deployment_zip_stays_under_20_mb_and_holds_only_the_lambdas_code(
         tops = {name.split("/", 1)[0] for name in archive.namelist()}
     assert {"app.py", "chalicelib", "pynamodb", "fastjsonschema"} <= tops
     assert not {"tests", "deploy", "devstack", "infra", "static", "bench", "jwt", "moto"} & tops
+
+
+def test_the_zip_keeps_the_botocore_model_of_every_service_the_code_calls_and_no_other(
+    packaged: Path,
+) -> None:
+    called = {"dynamodb"}  # PynamoDB's
+    for source in [ROOT / "app.py", *sorted((ROOT / "chalicelib").rglob("*.py"))]:
+        called |= set(re.findall(r'client\("([a-z0-9-]+)"', source.read_text()))
+    assert called <= package.BOTOCORE_SERVICES, called - package.BOTOCORE_SERVICES
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        kept = {
+            name.split("/")[2]
+            for name in archive.namelist()
+            if name.startswith("botocore/data/") and name.count("/") > 2
+        }
+    assert kept == package.BOTOCORE_SERVICES
+
+
+def test_the_zip_alone_builds_a_client_of_every_kept_service(
+    packaged: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(packaged / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    code = (
+        "import boto3, botocore; assert botocore.__file__.startswith(sys.argv[1]); "
+        "[boto3.client(s, region_name='us-east-1') for s in sys.argv[2:]]"
+    )
+    argv = [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, sys.argv[1]); {code}"]
+    argv += [str(tmp_path), *sorted(package.BOTOCORE_SERVICES)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_every_resource_of_the_infra_template_is_in_the_package_unchanged(
