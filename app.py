@@ -34,6 +34,7 @@ from chalicelib.services import (
     orders,
     payment_webhooks,
     profiles,
+    search,
     variants,
 )
 from chalicelib.web import correlation, render, schemas
@@ -44,6 +45,7 @@ from chalicelib.web.validation import (
     parse_choice,
     parse_idempotency_key,
     parse_limit,
+    parse_search,
 )
 
 app = Chalice(app_name="shop")
@@ -274,10 +276,13 @@ def my_notifications() -> dict[str, Any]:
 
 @route("/products")
 def list_products() -> dict[str, Any]:
-    """One page of active products, newest first, optionally of one category."""
+    """One page of active products, newest first, optionally of one category; or a search."""
     category = parse_choice("category", query("category"), schemas.CATEGORY_PATTERN)
-    page = catalog.list_products(category, parse_limit(query("limit")), query("cursor"))
-    return render.page(page, render.product)
+    limit = parse_limit(query("limit"))
+    asked = parse_search(request().query_params or {}, category, limit)
+    if asked is not None:
+        return render.search_page(search.find(asked, query("cursor")))
+    return render.page(catalog.list_products(category, limit, query("cursor")), render.product)
 
 
 @route("/products/{product_id}")
@@ -471,6 +476,21 @@ def publish_order_events(event: Any) -> None:
         )
         if domain_event is not None:
             events.publish(domain_event)
+
+
+# The products table's stream keeps the search index's snapshot in step (decision 0101).
+PRODUCTS_STREAM_ARN = os.environ.get(
+    "PRODUCTS_STREAM_ARN",
+    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.products_table}/stream/local",
+)
+
+
+@app.on_dynamodb_record(
+    stream_arn=PRODUCTS_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON"
+)
+def index_products(event: Any) -> None:
+    """Rewrite the search snapshot with a batch of product changes; a failure retries the batch."""
+    search.on_product_changes((r.keys or {}, r.new_image, r.old_image) for r in event)
 
 
 @app.on_sqs_message(queue=SETTINGS.queue_name("payments"), batch_size=10)

@@ -47,6 +47,9 @@ class Settings:
     sweep_interval_seconds: int
     stripe_secret_id: str
     stripe_api_base: str
+    search_bucket: str  # the search index's snapshot (docs/decisions/0101-search-engine.md)
+    search_key: str
+    search_refresh_seconds: float  # how long a container trusts its copy of the index
 
     @property
     def issuer(self) -> str:
@@ -105,4 +108,7 @@ def settings() -> Settings:
         # stack) the address of a stand-in instead of api.stripe.com.
         stripe_secret_id=_env("STRIPE_SECRET_ID", f"{prefix}-stripe"),
         stripe_api_base=_env("STRIPE_API_BASE"),
+        search_bucket=_env("SEARCH_BUCKET", f"{prefix}-search"),
+        search_key=_env("SEARCH_KEY", "products.index"),
+        search_refresh_seconds=float(_env("SEARCH_REFRESH_SECONDS", "1")),
     )

@@ -50,6 +50,7 @@ TABLES: tuple[Table, ...] = (
             Index("active-index", "listed", "sortKey"),
             Index("category-index", "listedCategory", "sortKey"),
         ),
+        stream="NEW_AND_OLD_IMAGES",  # the search index's feed (decision 0101)
     ),
     Table("users", "userId"),
     Table("carts", "userId"),
@@ -115,13 +116,17 @@ def resources() -> Json:
 
 
 def outputs() -> Json:
-    """The table names (PRODUCTS_TABLE, ...) and the orders stream (ORDERS_STREAM_ARN)."""
+    """The table names (PRODUCTS_TABLE, ...) and the streams (PRODUCTS_STREAM_ARN, ORDERS_...)."""
     out: Json = {
         logical_id(table.name, "Table"): {
             "Description": f"{table.name.upper()}_TABLE: the {table.name} table's name",
             "Value": ref(table.logical_id),
         }
         for table in TABLES
+    }
+    out["ProductsStreamArn"] = {
+        "Description": "PRODUCTS_STREAM_ARN: the products stream, the search index's feed",
+        "Value": get_att("ProductsTable", "StreamArn"),
     }
     out["OrdersStreamArn"] = {
         "Description": "ORDERS_STREAM_ARN: the orders stream, the outbox of the order events",

@@ -21,6 +21,7 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 IMAGES_PATH = "products/*"
 WEB_BUCKET_NAME = "shop-${Stage}-web-${AWS::AccountId}"
 IMAGES_BUCKET_NAME = "shop-${Stage}-images-${AWS::AccountId}"
+SEARCH_BUCKET_NAME = "shop-${Stage}-search-${AWS::AccountId}"
 HSTS_SECONDS = 2 * 365 * 24 * 3600
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -30,6 +30,7 @@ API_STAGE = "api"
 FUNCTIONS = (
     "api_handler",
     "publish_order_events",
+    "index_products",
     "take_payments",
     "ship_orders",
     "notify_shoppers",
@@ -278,7 +279,7 @@ def dashboard_body() -> Json:
             18,
         ),
         _widget(
-            "Orders stream age (ms), dead-letter and failure queues",
+            "Stream ages (ms), dead-letter and failure queues",
             [
                 [
                     "AWS/Lambda",

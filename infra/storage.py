@@ -76,9 +76,24 @@ def _web_bucket() -> Json:
     }
 
 
-def resources() -> Json:
-    """The two private buckets, each readable by the distribution only."""
+def _search_bucket() -> Json:
+    # The search index's snapshot (docs/decisions/0101-search-engine.md): read by the API, written
+    # by the products stream's consumer, never by a browser or the distribution.
     return {
+        "Type": "AWS::S3::Bucket",
+        "Properties": {
+            "BucketName": sub(edge.SEARCH_BUCKET_NAME),
+            "PublicAccessBlockConfiguration": PRIVATE,
+            "OwnershipControls": OWNER_ENFORCED,
+            "BucketEncryption": ENCRYPTED,
+        },
+    }
+
+
+def resources() -> Json:
+    """The private buckets: images and storefront (read by the distribution only), search."""
+    return {
+        "SearchBucket": deleted_with_stack(_search_bucket()),
         "ImagesBucket": deleted_with_stack(_images_bucket()),
         "ImagesBucketPolicy": edge.read_by_distribution_only("ImagesBucket"),
         "WebBucket": deleted_with_stack(_web_bucket()),
@@ -87,8 +102,12 @@ def resources() -> Json:
 
 
 def outputs() -> Json:
-    """IMAGES_BUCKET, IMAGES_BASE_URL, WEB_BUCKET, WEB_URL and CORS_ORIGIN."""
+    """IMAGES_BUCKET, IMAGES_BASE_URL, WEB_BUCKET, WEB_URL, CORS_ORIGIN and SEARCH_BUCKET."""
     return {
+        "SearchBucket": {
+            "Description": "SEARCH_BUCKET: the search index",
+            "Value": ref("SearchBucket"),
+        },
         "ImagesBucket": {"Description": "IMAGES_BUCKET", "Value": ref("ImagesBucket")},
         "ImagesBaseUrl": {
             "Description": "IMAGES_BASE_URL: an image's URL is this, a slash and its key",

@@ -58,7 +58,18 @@ ORDERS_STREAM = StreamMappingSettings(
     iterator_age_alarm_ms=60_000,
 )
 
-MAPPINGS: tuple[StreamMappingSettings, ...] = (ORDERS_STREAM,)
+PRODUCTS_STREAM = StreamMappingSettings(
+    function="index_products",
+    table="products",
+    # A batch is a rewrite of the search snapshot; a poison record is isolated by bisecting and
+    # recorded, so search never stops following the catalog (docs/decisions/0101-search-engine.md).
+    maximum_retry_attempts=5,
+    bisect_batch_on_function_error=True,
+    on_failure_queue="products-stream-failures",
+    iterator_age_alarm_ms=60_000,
+)
+
+MAPPINGS: tuple[StreamMappingSettings, ...] = (ORDERS_STREAM, PRODUCTS_STREAM)
 
 
 def for_function(function: str) -> StreamMappingSettings | None:

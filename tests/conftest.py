@@ -28,6 +28,8 @@ os.environ.update(
         "AUTO_CONFIRM": "true",
         "CORS_ORIGIN": "http://127.0.0.1:8080",
         "CURSOR_SECRET": "test-cursor-secret",
+        # Every search asks S3 whether the index changed (a 304 mostly): tests see changes at once.
+        "SEARCH_REFRESH_SECONDS": "0",
         # Tests purge the queues between cases; AWS allows one purge a minute, moto can relax it.
         "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false",
     }

@@ -64,6 +64,7 @@ class Product(Model):
 
     class Meta(_Meta):
         table_name = _S.products_table
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # the search index's feed (decision 0101)
 
     product_id = UnicodeAttribute(hash_key=True, attr_name="productId")
     name = UnicodeAttribute()

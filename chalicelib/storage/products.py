@@ -6,6 +6,7 @@ by a claim item of the same table, written in the same transaction as the varian
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -95,6 +96,26 @@ def snapshots(variant_ids: list[str]) -> dict[str, Snapshot]:
         if taken is not None:
             found[vid] = taken
     return found
+
+
+def by_ids(product_ids: list[str]) -> dict[str, Product]:
+    """The products with these ids (archived too), by id, in one BatchGetItem (at most 100)."""
+    wanted = [p for p in dict.fromkeys(product_ids) if not p.startswith(variants.SKU_CLAIM_PREFIX)]
+    if not wanted:
+        return {}
+    return {p.product_id: p for p in Product.batch_get(wanted)}
+
+
+def all_active() -> Iterator[Product]:
+    """Every active product, newest first: paged Queries of the active index (no request path)."""
+    yield from Product.active_index.query(ACTIVE, scan_index_forward=False)
+
+
+def from_stream_image(image: dict[str, Any] | None) -> Product | None:
+    """The product a stream record's image (DynamoDB JSON) holds; None for a SKU claim or none."""
+    if not image or image.get("productId", {}).get("S", "").startswith(variants.SKU_CLAIM_PREFIX):
+        return None
+    return Product.from_raw_data(image)
 
 
 def page(category: str | None, limit: int, cursor: str | None) -> Page[Product]:

@@ -107,6 +107,29 @@ def _parameters() -> dict[str, Schema]:
             "cursor", {"type": "string"}, "The nextCursor of the previous page of this list"
         ),
         "category": query("category", schemas.CATEGORY, "Only products of this category"),
+        "q": query(
+            "q",
+            {"type": "string", "minLength": 1, "maxLength": 100},
+            "Search words: every word must match the name, description, category or a SKU "
+            "(case and accents ignored, prefixes, one typo in words of 5+ letters)",
+        ),
+        "minPriceCents": query(
+            "minPriceCents", schemas.PRICE_CENTS, "Only products at this price or above"
+        ),
+        "maxPriceCents": query(
+            "maxPriceCents", schemas.PRICE_CENTS, "Only products at this price or below"
+        ),
+        "currency": query(
+            "currency",
+            {**schemas.CURRENCY, "default": "USD"},
+            "The currency that price filters and price sorts apply within",
+        ),
+        "sort": query(
+            "sort",
+            {"type": "string", "enum": ["relevance", "newest", "price_asc", "price_desc"]},
+            "relevance (the default with q; a 400 without), newest (the default without), "
+            "price_asc or price_desc",
+        ),
         "status": query("status", STATUS, "Only orders in this status", required=True),
         "IdempotencyKey": {
             "name": "Idempotency-Key",
@@ -155,8 +178,10 @@ OPERATIONS: tuple[Operation, ...] = (
               auth="user", body="ProfilePatchRequest"),
     Operation("GET", "/me/notifications", "my_notifications", "Messages sent to me, newest first",
               "identity", (200, "NotificationPage"), auth="user", parameters=_PAGE),
-    Operation("GET", "/products", "list_products", "Active products, newest first", "catalog",
-              (200, "ProductPage"), parameters=("category", *_PAGE)),
+    Operation("GET", "/products", "list_products", "Active products, newest first, or a search",
+              "catalog", (200, "ProductPage"),
+              parameters=("category", "q", "minPriceCents", "maxPriceCents", "currency", "sort",
+                          *_PAGE)),
     Operation("GET", "/products/{productId}", "get_product", "A product", "catalog",
               (200, "Product"), parameters=_P, errors=(404,)),
     Operation("POST", "/products", "create_product", "Add a product", "catalog",

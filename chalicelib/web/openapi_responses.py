@@ -139,7 +139,7 @@ def response_schemas() -> dict[str, Schema]:
                 "variants": {"type": "array", "minItems": 1, "items": ref("Variant")},
             },
         ),
-        "ProductPage": _page("Product"),
+        "ProductPage": _search_page(),
         "Notification": _object(
             {
                 "orderId": ID,
@@ -204,6 +204,20 @@ def response_schemas() -> dict[str, Schema]:
         ),
         "OrderPage": _page("Order"),
     }
+
+
+def _search_page() -> Schema:
+    """A page of products; with `q` or a price filter also the category facet over every match."""
+    page = _page("Product")
+    facet = _object(
+        {"value": _STRING, "count": {"type": "integer", "minimum": 1}},
+        "A category and how many matches it has",
+    )
+    page["properties"]["facets"] = {
+        **_object({"category": {"type": "array", "items": facet}}),
+        "description": "With q or a price filter: counted over every match, not just the page",
+    }
+    return page
 
 
 def _page(item: str) -> Schema:

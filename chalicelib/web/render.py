@@ -11,6 +11,7 @@ from chalicelib.services.accounts import Registration, Tokens
 from chalicelib.services.carts import PricedCart
 from chalicelib.services.catalog import ImageUpload
 from chalicelib.services.payment_webhooks import Receipt
+from chalicelib.services.search import Found
 from chalicelib.storage.models import Address, Notification, Order, Product, Profile
 from chalicelib.storage.paging import Page
 
@@ -21,6 +22,19 @@ T = TypeVar("T")
 def page(result: Page[T], render: Callable[[T], Json]) -> Json:
     """The contract's `{items, nextCursor}`."""
     return {"items": [render(item) for item in result.items], "nextCursor": result.next_cursor}
+
+
+def search_page(found: Found) -> Json:
+    """A search's page, with `facets` when the search had words or a price filter."""
+    rendered: Json = {
+        "items": [product(item) for item in found.items],
+        "nextCursor": found.next_cursor,
+    }
+    if found.categories is not None:
+        rendered["facets"] = {
+            "category": [{"value": value, "count": count} for value, count in found.categories]
+        }
+    return rendered
 
 
 def product(item: Product, *, with_variants: bool = False) -> Json:

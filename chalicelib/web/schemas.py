@@ -14,6 +14,7 @@ from chalicelib.domain.order_rules import Status
 Schema = dict[str, Any]
 
 CATEGORY_PATTERN = r"^[a-z0-9-]{1,64}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
 NON_BLANK = r"\S"
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 ORDER_STATUSES = tuple(status.value for status in Status)
@@ -53,7 +54,7 @@ DESCRIPTION: Schema = _text(4000, min_length=0)
 PRICE_CENTS: Schema = _int(0, limits.MAX_PRICE_CENTS)
 STOCK: Schema = _int(0, limits.MAX_STOCK)
 CATEGORY: Schema = {"type": "string", "pattern": CATEGORY_PATTERN}
-CURRENCY: Schema = {"type": "string", "pattern": r"^[A-Z]{3}$"}
+CURRENCY: Schema = {"type": "string", "pattern": CURRENCY_PATTERN}
 IMAGE_URL: Schema = {
     "type": ["string", "null"],
     "maxLength": 2048,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import fastjsonschema
 
 from chalicelib.domain.errors import InvalidInput, PayloadTooLarge
-from chalicelib.domain.limits import MAX_KEY_BYTES
-from chalicelib.web.schemas import READ_ONLY_FIELDS, Schema
+from chalicelib.domain.limits import MAX_KEY_BYTES, MAX_PRICE_CENTS
+from chalicelib.web.schemas import CURRENCY_PATTERN, READ_ONLY_FIELDS, Schema
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -123,3 +124,32 @@ def parse_idempotency_key(value: str | None) -> str | None:
             f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters"
         )
     return value
+
+
+_PRICE = re.compile(r"^[0-9]{1,9}$")
+SEARCH_PARAMETERS = ("q", "minPriceCents", "maxPriceCents", "currency", "sort")
+
+
+def _price(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not _PRICE.match(value) or int(value) > MAX_PRICE_CENTS:
+        raise InvalidInput(f"{name} must be an integer from 0 to {MAX_PRICE_CENTS}")
+    return int(value)
+
+
+def parse_search(params: Mapping[str, str], category: str | None, limit: int) -> Any:
+    """GET /products' search as a domain Query, or None when the list is the plain catalog
+    (no `q`, no price filter, newest first: DynamoDB's index answers it)."""
+    low = _price("minPriceCents", params.get("minPriceCents"))
+    high = _price("maxPriceCents", params.get("maxPriceCents"))
+    currency = parse_choice("currency", params.get("currency"), CURRENCY_PATTERN) or "USD"
+    text, sort = params.get("q"), params.get("sort")
+    if text is None and low is None and high is None and sort in (None, "newest"):
+        return None
+    from chalicelib.domain.search import InvalidQuery, Query  # the search path only
+
+    try:
+        return Query(text, category, low, high, currency, sort, 0, limit)  # type: ignore[arg-type]
+    except InvalidQuery as error:
+        raise InvalidInput(str(error)) from None

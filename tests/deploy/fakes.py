@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infra.database import TABLES
 from infra.messaging import CONSUMERS
+from infra.streams import MAPPINGS
 
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -12,9 +13,11 @@ ACCOUNT = "111122223333"
 def stack_outputs(stage: str, region: str = REGION, account: str = ACCOUNT) -> dict[str, str]:
     """Every output of the template, with values in AWS's formats."""
     outputs = {table.logical_id: f"shop-{stage}-{table.name}" for table in TABLES}
-    outputs["OrdersStreamArn"] = (
-        f"arn:aws:dynamodb:{region}:{account}:table/shop-{stage}-orders/stream/2026-01-01T00:00:00"
-    )
+    for streamed in ("orders", "products"):
+        outputs[f"{streamed.capitalize()}StreamArn"] = (
+            f"arn:aws:dynamodb:{region}:{account}:table/shop-{stage}-{streamed}"
+            "/stream/2026-01-01T00:00:00"
+        )
     outputs["EventsTopicArn"] = f"arn:aws:sns:{region}:{account}:shop-{stage}-events"
     for consumer in CONSUMERS:
         for suffix, name in (("Queue", consumer.name), ("Dlq", f"{consumer.name}-dlq")):
@@ -23,11 +26,12 @@ def stack_outputs(stage: str, region: str = REGION, account: str = ACCOUNT) -> d
             outputs[f"{prefix}Url"] = (
                 f"https://sqs.{region}.amazonaws.com/{account}/shop-{stage}-{name}"
             )
-    failures = f"shop-{stage}-orders-stream-failures"
-    outputs["OrdersStreamFailuresQueueArn"] = f"arn:aws:sqs:{region}:{account}:{failures}"
-    outputs["OrdersStreamFailuresQueueUrl"] = (
-        f"https://sqs.{region}.amazonaws.com/{account}/{failures}"
-    )
+    for mapping in MAPPINGS:
+        failures = mapping.queue_name(stage)
+        outputs[f"{mapping.queue_logical_id}Arn"] = f"arn:aws:sqs:{region}:{account}:{failures}"
+        outputs[f"{mapping.queue_logical_id}Url"] = (
+            f"https://sqs.{region}.amazonaws.com/{account}/{failures}"
+        )
     pool = f"{region}_AbCdEfGhI"
     outputs["UserPoolId"] = pool
     outputs["UserPoolClientId"] = "1example23456789"
@@ -39,6 +43,7 @@ def stack_outputs(stage: str, region: str = REGION, account: str = ACCOUNT) -> d
             "ImagesBucket": images,
             "ImagesBaseUrl": f"https://{images}.s3.{region}.amazonaws.com",
             "WebBucket": web,
+            "SearchBucket": f"shop-{stage}-search-{account}",
             "WebUrl": website,
             "CorsOrigin": website,
             "CursorSecretArn": f"arn:aws:secretsmanager:{region}:{account}:secret:CursorSecret-x",

@@ -63,6 +63,9 @@ FOR_THE_SERVICE: dict[tuple[str, str], str] = {
         "the stream mapping sends a record of each given-up batch to its on-failure queue "
         "with the function's role (infra/streams.py)"
     ),
+    ("index_products", "sqs"): (
+        "the products stream's mapping records each given-up batch the same way (infra/streams.py)"
+    ),
 }
 
 

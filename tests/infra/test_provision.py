@@ -201,6 +201,7 @@ def test_every_dead_letter_queue_and_the_stream_failure_queue_has_its_alarm(
     assert watched == {
         *(f"shop-local-{name}-dlq" for name in ("payments", "fulfillment", "notifications")),
         "shop-local-orders-stream-failures",
+        "shop-local-products-stream-failures",
     }
 
 
@@ -212,7 +213,11 @@ def test_the_orders_stream_has_an_on_failure_queue_and_an_iterator_age_alarm(
     assert stack.outputs["OrdersStreamFailuresQueueArn"].endswith(
         ":shop-local-orders-stream-failures"
     )
-    (alarm,) = [a for a in _alarms(aws, "AWS/Lambda") if a["MetricName"] == "IteratorAge"]
+    (alarm,) = [
+        a
+        for a in _alarms(aws, "AWS/Lambda")
+        if a["MetricName"] == "IteratorAge" and "orders" in a["AlarmName"]
+    ]
     assert alarm["Dimensions"] == [
         {"Name": "FunctionName", "Value": "shop-local-publish_order_events"}
     ]

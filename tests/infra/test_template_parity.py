@@ -13,7 +13,7 @@ from pynamodb.models import Model
 from chalicelib.config import settings
 from chalicelib.storage.models import ALL_MODELS
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
-from infra.streams import ORDERS_STREAM
+from infra.streams import ORDERS_STREAM, PRODUCTS_STREAM
 from infra.template import build_template, env_from_outputs, to_json
 from tests.infra import views
 
@@ -194,6 +194,7 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message() -> None:
     assert watched == {
         *(consumer.dead_letter_queue for consumer in CONSUMERS),
         ORDERS_STREAM.queue_logical_id,
+        PRODUCTS_STREAM.queue_logical_id,
     }
 
 
