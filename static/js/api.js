@@ -36,6 +36,11 @@ export const listNotifications = ({ limit, cursor, signal } = {}) =>
 // Catalog
 export const listProducts = ({ category, limit, cursor, signal } = {}) =>
   request("GET", "/products", { query: { category, ...page({ limit, cursor }) }, signal });
+export const searchProducts = ({ q, category, sort, minPriceCents, maxPriceCents, currency, limit, cursor, signal } = {}) =>
+  request("GET", "/products", {
+    query: { q, category, sort, minPriceCents, maxPriceCents, currency, ...page({ limit, cursor }) },
+    signal,
+  });
 export const getProduct = (productId, { signal } = {}) => request("GET", `/products/${enc(productId)}`, { signal });
 export const createProduct = (body) => authed("POST", "/products", { body });
 export const updateProduct = (productId, patch) => authed("PATCH", `/products/${enc(productId)}`, { body: patch });

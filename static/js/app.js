@@ -12,6 +12,7 @@ import { notifyError, flash, showFlashes, errorText } from "./messages.js";
 const routes = [
   { path: "/", load: () => import("./pages/catalog.js") },
   { path: "/products/:productId", load: () => import("./pages/product.js") },
+  { path: "/search", load: () => import("./pages/search.js") },
   { path: "/login", load: () => import("./pages/login.js"), guestOnly: true },
   { path: "/register", load: () => import("./pages/register.js"), guestOnly: true },
   { path: "/confirm", load: () => import("./pages/confirm.js"), guestOnly: true },

@@ -32,11 +32,13 @@ NARROWEST = {"width": 320, "height": 640}
 VIEWS: tuple[tuple[str, str, str], ...] = (
     ("guest", "catalog", "/"),
     ("guest", "product", "/products/{product}"),
+    ("guest", "search", "/search?q=kit"),
     ("guest", "register", "/register"),
     ("guest", "confirm", "/confirm?email=someone%40example.com"),
     ("guest", "login", "/login"),
     ("shopper", "catalog", "/"),
     ("shopper", "catalog-category", "/?category={category}"),
+    ("shopper", "search-filtered", "/search?q=kit&category=audio&sort=price_desc"),
     ("shopper", "product", "/products/{product}"),
     ("shopper", "cart", "/cart"),
     ("shopper", "checkout", "/checkout"),

@@ -5,7 +5,9 @@ Two journeys, each in its own browser context (its own localStorage, so its own 
 - a new shopper registers, adds two products to the cart, checks out with `tok_visa` and watches
   the order page poll its way to FULFILLED; then opens My orders and the profile;
 - the stack's admin logs in, creates a product (with an image, through the presigned upload),
-  finds it in the catalog and marks a FULFILLED order delivered.
+  finds it in the catalog and marks a FULFILLED order delivered;
+- variants picked and bought, variants added by the admin, and a guest finding a product by a
+  misspelled search, filtering the results by a category facet and sorting them by price.
 
 Every page of the journeys is saved as a screenshot at desktop and phone widths into
 `.artifacts/screenshots/` (override with ARTIFACTS_DIR) and checked by axe-core (WCAG 2.2 AA, light
@@ -359,3 +361,42 @@ def test_an_admin_adds_a_variant_and_moves_its_stock(browser: Any, stack: Runnin
         2900,
         5,
     )
+
+
+def test_a_shopper_finds_a_product_by_a_misspelled_search(
+    browser: Any, stack: RunningStack
+) -> None:
+    from playwright.sync_api import expect
+
+    with session(browser, stack, "search") as guest:
+        guest.go("/")
+        guest.title("Catalog")
+        guest.testid("search-input").fill("wirless earbuds")
+        guest.testid("search-submit").click()
+        guest.title("Search: wirless earbuds")
+        expect(guest.testid("product-name").first).to_have_text("Wireless Earbuds")
+        expect(guest.testid("search-facet", category="audio")).to_have_text("audio (1)")
+        guest.snap("search")
+
+        # "kit" is a word prefix (Vinyl Cleaning Kit) and the kitchen category's: two facets.
+        guest.testid("search-input").fill("kit")
+        guest.testid("search-sort").select_option("price_desc")
+        guest.testid("search-submit").click()
+        guest.title("Search: kit")
+        expect(guest.testid("search-facet", category="kitchen")).to_be_visible()
+        cents = [
+            int(c)
+            for c in guest.page.locator("[data-testid=product-price]").evaluate_all(
+                "els => els.map((e) => e.dataset.cents)"
+            )
+        ]
+        assert len(cents) >= 4
+        assert cents == sorted(cents, reverse=True)
+
+        guest.testid("search-facet", category="audio").click()
+        guest.title("Search: kit")
+        expect(guest.testid("search-facet", category="audio")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        expect(guest.testid("product-name")).to_have_text(["Vinyl Cleaning Kit"])
+        guest.snap("search-filtered")

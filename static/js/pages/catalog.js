@@ -1,36 +1,13 @@
 // The catalog: GET /products?category=&limit=&cursor=, a category filter and "Load more".
 import { h, pageHeader, nextId } from "../dom.js";
-import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { navigate, withQuery } from "../router.js";
-import { productImage, addToCartButton, stockNote, pagedList } from "../components.js";
+import { pagedList } from "../components.js";
 import { normalizeCategory, knownCategories, rememberCategories } from "../categories.js";
+import { searchForm } from "../search-box.js";
+import { productCard } from "../product-card.js";
 
 const PAGE_SIZE = 12;
-
-function productCard(product) {
-  const href = `#/products/${encodeURIComponent(product.productId)}`;
-  return h(
-    "li",
-    { class: "product-card", testid: "product-card", dataset: { productId: product.productId, category: product.category } },
-    h("a", { href, tabindex: "-1", "aria-hidden": "true", class: "media-link" }, productImage(product)),
-    h(
-      "div",
-      { class: "card-body" },
-      h("h2", {}, h("a", { href, testid: "product-link" }, h("span", { testid: "product-name" }, product.name))),
-      h(
-        "div",
-        { class: "btn-row" },
-        h("a", { class: "tag", href: `#${withQuery("/", { category: product.category })}`, testid: "product-category" }, product.category),
-        stockNote(product.stock),
-      ),
-      // Price and button sit together at the card's foot, so prices line up across a row.
-      h("div", { class: "card-actions" },
-        h("p", { class: "price", testid: "product-price", dataset: { cents: product.priceCents } }, formatMoney(product.priceCents, product.currency)),
-        addToCartButton(product)),
-    ),
-  );
-}
 
 function chipRow(active, onPick) {
   const cats = knownCategories();
@@ -118,6 +95,7 @@ export async function render({ view, query, signal }) {
       "section",
       { testid: "catalog", "aria-labelledby": "catalog-title" },
       pageHeader(category ? `Catalog: ${category}` : "Catalog", "Fresh arrivals first."),
+      searchForm({ withSort: false, compact: true }),
       form,
       chips,
       list.element,
