@@ -34,6 +34,7 @@ from chalicelib.services import (
     orders,
     payment_webhooks,
     profiles,
+    reports,
     search,
     variants,
 )
@@ -444,6 +445,13 @@ def admin_patch_order(order_id: str) -> dict[str, Any]:
     return render.order(orders.admin_move(order_id, target))
 
 
+@route("/admin/reports/sales", auth=True)
+def sales_report() -> dict[str, Any]:
+    """Sales per UTC day, totals and top products of a date range (admins)."""
+    admin()
+    return render.sales_report(reports.sales(query("from"), query("to"), query("currency")))
+
+
 # --- payment provider webhooks -------------------------------------------------------------------
 
 
@@ -509,6 +517,12 @@ def ship_orders(event: Any) -> None:
 def notify_shoppers(event: Any) -> None:
     """Tell shoppers what happened to their orders."""
     sqs_batch.process(event, fulfillment.on_notification_event, "notifications")
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("reports"), batch_size=10)
+def count_sales(event: Any) -> None:
+    """Count each capture and refund once in the daily sales figures."""
+    sqs_batch.process(event, reports.on_money_event, "reports")
 
 
 @app.on_sqs_message(queue=SETTINGS.queue_name("payments-dlq"), batch_size=10)

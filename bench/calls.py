@@ -23,6 +23,8 @@ TARGETS = {
     "POST /orders, 3 lines, no key": 2,
     "GET /orders": 1,
     "GET /admin/orders?status=": 1,
+    "GET /admin/reports/sales (366 days)": 2,
+    "GET /admin/reports/sales (default 30 days)": 2,
 }
 
 
@@ -172,6 +174,9 @@ def _routes(shop: Shop, count: Counting, admin: User, shopper: User) -> None:
         body={"status": "CANCELLED"},
     )
     call("GET /me/notifications", "GET", "/me/notifications", user=shopper)
+    year = "/admin/reports/sales?from=2025-01-01&to=2026-01-01"
+    call("GET /admin/reports/sales (366 days)", "GET", year, user=admin)
+    call("GET /admin/reports/sales (default 30 days)", "GET", "/admin/reports/sales", user=admin)
     call("DELETE /products/{id}", "DELETE", f"/products/{ids[2]}", 204, user=admin)
 
 
@@ -209,7 +214,7 @@ def _handlers(shop: Shop, count: Counting, shopper: User) -> None:
     product = {"name": "Lamp", "priceCents": 900, "category": "home", "stock": 10}
     urls = {
         q: os.environ[f"{q.upper()}_QUEUE_URL"]
-        for q in ("payments", "fulfillment", "notifications")
+        for q in ("payments", "fulfillment", "notifications", "reports")
     }
     admin = shop.sign_up(admin=True)
     pid = _ok(shop.call("POST", "/products", user=admin, body=product), 201).body["productId"]
@@ -224,8 +229,9 @@ def _handlers(shop: Shop, count: Counting, shopper: User) -> None:
         pipeline.publish_changes()
         if queue:
             pipeline.deliver(queue, pipeline.receive(queue, 1))
-    while messages := pipeline.receive("notifications", 1):
-        pipeline.deliver("notifications", messages)
+    for queue in ("notifications", "reports"):
+        while messages := pipeline.receive(queue, 1):
+            pipeline.deliver(queue, messages)
     if pipeline.failures:
         raise AssertionError(f"handlers failed: {pipeline.failures}")
 

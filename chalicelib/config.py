@@ -35,6 +35,7 @@ class Settings:
     idempotency_table: str
     ledger_table: str
     notifications_table: str
+    reports_table: str
     events_topic_arn: str
     images_bucket: str
     images_base_url: str
@@ -92,6 +93,7 @@ def settings() -> Settings:
         idempotency_table=_env("IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
         ledger_table=_env("LEDGER_TABLE", f"{prefix}-ledger"),
         notifications_table=_env("NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
+        reports_table=_env("REPORTS_TABLE", f"{prefix}-reports"),
         events_topic_arn=_env("EVENTS_TOPIC_ARN"),
         images_bucket=_env("IMAGES_BUCKET", f"{prefix}-images"),
         images_base_url=_env("IMAGES_BASE_URL"),

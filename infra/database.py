@@ -66,6 +66,8 @@ TABLES: tuple[Table, ...] = (
     Table("idempotency", "idempotencyKey", ttl="expiresAt"),
     Table("ledger", "orderId", "entry"),
     Table("notifications", "userId", "sortKey"),
+    # The sales aggregates: a day's totals, a product's day and the events already counted.
+    Table("reports", "pk", "sk", ttl="expiresAt"),
 )
 
 

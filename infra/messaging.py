@@ -51,6 +51,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer("fulfillment", (Event.ORDER_CONFIRMED,)),
     # Every event the order state machine announces: each is news to the shopper.
     Consumer("notifications", tuple(EVENT_TYPES.values())),
+    # The sales aggregates: every capture and every refund, whatever caused it.
+    Consumer("reports", ("PaymentCaptured", "PaymentRefunded")),
 )
 
 

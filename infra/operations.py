@@ -34,6 +34,7 @@ FUNCTIONS = (
     "take_payments",
     "ship_orders",
     "notify_shoppers",
+    "count_sales",
     "fail_dead_payments",
     "return_unbooked_orders",
     "expire_unpaid_orders",

@@ -154,7 +154,7 @@ def pipeline(api: Api, chalice_app: Any) -> Any:
 
     urls = {
         name: os.environ[f"{name.upper()}_QUEUE_URL"]
-        for name in ("payments", "fulfillment", "notifications")
+        for name in ("payments", "fulfillment", "notifications", "reports")
     }
     urls.update({f"{n}-dlq": os.environ[f"{n.upper()}_DLQ_URL"] for n in list(urls)})
     _purge(urls.values())

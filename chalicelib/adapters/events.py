@@ -14,7 +14,7 @@ from chalicelib import log
 from chalicelib.adapters import aws
 from chalicelib.config import settings
 from chalicelib.domain.order_rules import Event, event_type
-from chalicelib.storage.models import Order
+from chalicelib.storage.models import Order, OrderLine
 
 
 def from_stream_record(
@@ -54,10 +54,13 @@ def from_stream_record(
 def money_event(
     kind: Event, order: Order, amount_cents: int, currency: str, at: str
 ) -> dict[str, Any]:
-    """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund."""
+    """A PaymentCaptured or PaymentRefunded event; its eventId names the one capture or refund.
+
+    A capture carries the order's lines and units, so the sales figures need no read of the order.
+    """
     step = {Event.PAYMENT_CAPTURED: "capture", Event.PAYMENT_REFUNDED: "refund"}[kind]
     correlation = {"correlationId": order.correlation_id} if order.correlation_id else {}
-    return {
+    event: dict[str, Any] = {
         **correlation,
         "type": kind.value,
         "eventId": f"{order.order_id}:{step}",
@@ -66,6 +69,22 @@ def money_event(
         "occurredAt": at,
         "amountCents": amount_cents,
         "currency": currency,
+    }
+    if kind == Event.PAYMENT_CAPTURED:
+        event["items"] = [_line(line) for line in order.items]
+        event["units"] = sum(int(line.quantity) for line in order.items)
+    return event
+
+
+def _line(line: OrderLine) -> dict[str, Any]:
+    return {
+        "productId": line.product_id,
+        "variantId": line.variant_id or line.product_id,
+        "name": line.name,
+        "quantity": int(line.quantity),
+        "lineTotalCents": int(line.line_total_cents),
+        # Promotions (issue 17) add a line discount; a line without one has none.
+        "discountCents": int(getattr(line, "discount_cents", None) or 0),
     }
 
 

@@ -20,6 +20,7 @@ class Charge:
 
     outcome: str
     reference: str
+    at: str = ""  # when the provider answered first (a repeated charge answers the first time)
 
     @property
     def approved(self) -> bool:
@@ -70,7 +71,8 @@ class SimulatedPaymentProvider:
         """Capture the amount, once per order."""
         done = ledger.find(order_id, "charge")
         if done is not None:
-            return Charge(str(ledger.detail(done).get("outcome", DECLINED)), str(done.reference))
+            outcome = str(ledger.detail(done).get("outcome", DECLINED))
+            return Charge(outcome, str(done.reference), str(done.created_at))
         if token == "tok_error":
             raise TransientFailure(f"payment processor unavailable for {order_id}")
         if token == "tok_pending":
@@ -83,7 +85,8 @@ class SimulatedPaymentProvider:
             reference,
             {"outcome": outcome, "amountCents": amount_cents, "currency": currency},
         )
-        return Charge(str(ledger.detail(entry).get("outcome")), str(entry.reference))
+        outcome = str(ledger.detail(entry).get("outcome"))
+        return Charge(outcome, str(entry.reference), str(entry.created_at))
 
     def refund(self, order_id: str, amount_cents: int, currency: str) -> str:
         """Give a captured amount back, once per order."""

@@ -84,7 +84,7 @@ def take_payment(order_id: str) -> None:
         _log.info("no answer from the provider; the payment timeout decides")
         return
     if charge.approved:
-        _announce(order, Event.PAYMENT_CAPTURED, int(order.total_cents), order.currency)
+        _announce(order, Event.PAYMENT_CAPTURED, int(order.total_cents), order.currency, charge.at)
         metrics.emit(metrics.REVENUE_CENTS, int(order.total_cents), Currency=order.currency)
     target, reason = (
         (Status.CONFIRMED, None) if charge.approved else (Status.PAYMENT_FAILED, DECLINED)
@@ -109,15 +109,16 @@ def refund_if_captured(order_id: str, order: Order | None = None) -> None:
     capture = payment_provider().captured(order_id)
     if capture is None:
         return
-    _announce(order, Event.PAYMENT_CAPTURED, capture.amount_cents, capture.currency)
+    _announce(order, Event.PAYMENT_CAPTURED, capture.amount_cents, capture.currency, capture.at)
     payment_provider().refund(order_id, capture.amount_cents, capture.currency)
     _announce(order, Event.PAYMENT_REFUNDED, capture.amount_cents, capture.currency)
     metrics.emit(metrics.REFUNDS, 1)
 
 
-def _announce(order: Order, kind: Event, amount_cents: int, currency: str) -> None:
+def _announce(order: Order, kind: Event, amount_cents: int, currency: str, at: str = "") -> None:
     # Published before the message is acknowledged: at least once, with one eventId per step.
-    stamp = clock.iso(clock.now())
+    # A capture announced again keeps the provider's time, so every copy falls on the same day.
+    stamp = at or clock.iso(clock.now())
     events.publish(events.money_event(kind, order, amount_cents, currency, stamp))
 
 

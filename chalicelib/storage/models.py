@@ -263,6 +263,23 @@ class Notification(Model):
     sent_at = UnicodeAttribute(attr_name="sentAt")
 
 
+class ReportItem(Model):
+    """A row of the sales aggregates: a day's totals, a product's day, or an event counted."""
+
+    class Meta(_Meta):
+        table_name = _S.reports_table
+
+    key = UnicodeAttribute(hash_key=True, attr_name="pk")
+    sort = UnicodeAttribute(range_key=True, attr_name="sk")
+    orders = NumberAttribute(null=True)
+    units = NumberAttribute(null=True)
+    revenue_cents = NumberAttribute(null=True, attr_name="revenueCents")
+    refunds_cents = NumberAttribute(null=True, attr_name="refundsCents")
+    name = UnicodeAttribute(null=True)
+    # Only on an event's marker: it goes once no redelivery of the event can still come.
+    expires_at = TTLAttribute(null=True, attr_name="expiresAt")
+
+
 def condition_failed(exc: Exception) -> bool:
     """Whether a write failed because a condition did not hold: a plain write's, or any of a
     cancelled transaction's items (`storage.transactions` tells which)."""
@@ -287,6 +304,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IdempotencyRecord,
     LedgerEntry,
     Notification,
+    ReportItem,
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.domain import limits
 from chalicelib.web import schemas
-from chalicelib.web.openapi_responses import ID, STATUS, ref, response_schemas
+from chalicelib.web.openapi_responses import DATE, ID, STATUS, ref, response_schemas
 from chalicelib.web.validation import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_LENGTH
 
 Schema = dict[str, Any]
@@ -131,6 +131,11 @@ def _parameters() -> dict[str, Schema]:
             "price_asc or price_desc",
         ),
         "status": query("status", STATUS, "Only orders in this status", required=True),
+        "from": query("from", DATE, "The first UTC date (default: 29 days before `to`)"),
+        "to": query("to", DATE, "The last UTC date, inclusive (default: today)"),
+        "reportCurrency": query(
+            "currency", schemas.CURRENCY, "The report's currency (default USD)"
+        ),
         "IdempotencyKey": {
             "name": "Idempotency-Key",
             "in": "header",
@@ -239,6 +244,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("PATCH", "/admin/orders/{orderId}", "admin_patch_order", "Move an order",
               "orders", (200, "Order"), auth="admin", body="OrderStatusPatchRequest",
               parameters=_O, errors=(404, 409)),
+    Operation("GET", "/admin/reports/sales", "sales_report",
+              "Sales per UTC day, totals and top products of a date range (at most 366 days)",
+              "reports", (200, "SalesReport"), auth="admin",
+              parameters=("from", "to", "reportCurrency"), errors=(400,)),
 )  # fmt: skip
 
 

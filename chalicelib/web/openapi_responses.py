@@ -43,6 +43,8 @@ _CENTS: Schema = {"type": "integer", "minimum": 0}
 ID: Schema = {"type": "string", "minLength": 1}
 STATUS: Schema = {"type": "string", "enum": list(schemas.ORDER_STATUSES)}
 _SECONDS: Schema = {"type": "integer", "minimum": 1}
+_COUNT: Schema = {"type": "integer", "minimum": 0}
+DATE: Schema = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 OPTIONS: Schema = {
     "type": "object",
     "maxProperties": limits.MAX_OPTIONS,
@@ -203,6 +205,29 @@ def response_schemas() -> dict[str, Schema]:
             }
         ),
         "OrderPage": _page("Order"),
+        **_report_schemas(),
+    }
+
+
+def _report_schemas() -> dict[str, Schema]:
+    figures = {"orders": _COUNT, "units": _COUNT, "revenueCents": _CENTS, "refundsCents": _CENTS}
+    return {
+        "SalesDay": _object({"date": DATE, **figures}, "One UTC date; zeros when nothing sold"),
+        "SalesTotals": _object({**figures, "netCents": {"type": "integer"}}),
+        "TopProduct": _object(
+            {"productId": ID, "name": _STRING, "units": _COUNT, "revenueCents": {"type": "integer"}}
+        ),
+        "SalesReport": _object(
+            {
+                "currency": schemas.CURRENCY,
+                "from": DATE,
+                "to": DATE,
+                "days": {"type": "array", "maxItems": 366, "items": ref("SalesDay")},
+                "totals": ref("SalesTotals"),
+                "topProducts": {"type": "array", "maxItems": 10, "items": ref("TopProduct")},
+            },
+            "Every capture and refund counted once, on its UTC date",
+        ),
     }
 
 

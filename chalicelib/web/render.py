@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from chalicelib.domain import variants
 from chalicelib.domain.pricing import Line
+from chalicelib.domain.reports import DayFigures, ProductSales, Report
 from chalicelib.services.accounts import Registration, Tokens
 from chalicelib.services.carts import PricedCart
 from chalicelib.services.catalog import ImageUpload
@@ -204,3 +205,41 @@ def tokens(answer: Tokens) -> Json:
     if answer.refresh_token is not None:
         body["refreshToken"] = answer.refresh_token
     return body
+
+
+def _sales_day(day: DayFigures) -> Json:
+    return {
+        "date": day.date,
+        "orders": day.orders,
+        "units": day.units,
+        "revenueCents": day.revenue_cents,
+        "refundsCents": day.refunds_cents,
+    }
+
+
+def _top_product(product: ProductSales) -> Json:
+    return {
+        "productId": product.product_id,
+        "name": product.name,
+        "units": product.units,
+        "revenueCents": product.revenue_cents,
+    }
+
+
+def sales_report(report: Report) -> Json:
+    """`{currency, from, to, days, totals, topProducts}`."""
+    totals = report.totals
+    return {
+        "currency": report.currency,
+        "from": report.start,
+        "to": report.end,
+        "days": [_sales_day(day) for day in report.days],
+        "totals": {
+            "orders": totals.orders,
+            "units": totals.units,
+            "revenueCents": totals.revenue_cents,
+            "refundsCents": totals.refunds_cents,
+            "netCents": totals.net_cents,
+        },
+        "topProducts": [_top_product(product) for product in report.top_products],
+    }

@@ -188,6 +188,7 @@ def test_each_function_writes_only_its_own_log_group(stage: str) -> None:
         ("take_payments", "payments"),
         ("ship_orders", "fulfillment"),
         ("notify_shoppers", "notifications"),
+        ("count_sales", "reports"),
     ],
 )
 def test_a_queue_handler_may_poll_and_delete_from_its_own_queue_only(

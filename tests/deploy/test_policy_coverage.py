@@ -208,6 +208,7 @@ def _shop_for_a_while(
     api.get("/admin/orders?status=FULFILLED", user=admin)
     api.patch(f"/admin/orders/{paid['orderId']}", {"status": "DELIVERED"}, user=admin)
     pipeline.run()
+    api.get("/admin/reports/sales", user=admin)
     _fail_for_good(api, shopper, line, pipeline, paid)
 
 

@@ -199,7 +199,10 @@ def test_every_dead_letter_queue_and_the_stream_failure_queue_has_its_alarm(
 ) -> None:
     watched = {alarm["Dimensions"][0]["Value"] for alarm in _alarms(aws, "AWS/SQS")}
     assert watched == {
-        *(f"shop-local-{name}-dlq" for name in ("payments", "fulfillment", "notifications")),
+        *(
+            f"shop-local-{name}-dlq"
+            for name in ("payments", "fulfillment", "notifications", "reports")
+        ),
         "shop-local-orders-stream-failures",
         "shop-local-products-stream-failures",
     }

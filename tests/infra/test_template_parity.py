@@ -111,7 +111,7 @@ def test_every_queue_has_its_own_dead_letter_queue_after_5_receives() -> None:
         assert queues[dlq]["QueueName"] == props["QueueName"] + "-dlq", name
         assert "RedrivePolicy" not in queues[dlq]
         assert props["RedrivePolicy"]["maxReceiveCount"] == MAX_RECEIVE_COUNT == 5
-    assert len({props["RedrivePolicy"]["deadLetterTargetArn"] for props in consumers.values()}) == 3
+    assert len({props["RedrivePolicy"]["deadLetterTargetArn"] for props in consumers.values()}) == 4
 
 
 def _lambda_timeout(stage: str) -> int:
@@ -163,6 +163,7 @@ def test_consumers_get_the_event_types_their_handlers_act_on() -> None:
         "PaymentsQueue": {"OrderPlaced", "OrderCancelled"},
         "FulfillmentQueue": {"OrderConfirmed"},
         "NotificationsQueue": EVENT_TYPES,
+        "ReportsQueue": {"PaymentCaptured", "PaymentRefunded"},
     }
 
 

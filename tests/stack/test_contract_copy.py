@@ -48,7 +48,6 @@ NOT_YET_SERVED = {
         ("POST", "/admin/returns/{}/receive"),
         ("POST", "/admin/returns/{}/refund"),
     },
-    "Sales reports": {("GET", "/admin/reports/sales")},
 }
 
 
