@@ -31,6 +31,8 @@ from moto.cognitoidp.models import CognitoIdpUserPoolClient
 from moto.dynamodb.models import DynamoDBBackend
 from moto.sqs.models import SQSBackend
 
+from devstack import moto_lake
+
 _applied = False
 
 
@@ -62,6 +64,7 @@ def apply() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     _one_receiver_at_a_time()
     _clients_read_every_attribute()
+    moto_lake.apply()  # SNS delivers to Firehose, which partitions as AWS does
     _applied = True
 
 

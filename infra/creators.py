@@ -134,7 +134,7 @@ def _queue_policy(target: Target, props: Json) -> Created:
 
 
 def _subscription(target: Target, props: Json) -> Created:
-    passed = {"RawMessageDelivery", "FilterPolicy", "FilterPolicyScope"}
+    passed = {"RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "SubscriptionRoleArn"}
     _check("AWS::SNS::Subscription", props, {"TopicArn", "Protocol", "Endpoint", *passed})
     attributes = {key: _attribute(value) for key, value in props.items() if key in passed}
     arn = target.client("sns").subscribe(
@@ -234,15 +234,7 @@ def _bucket(target: Target, props: Json) -> Created:
             Bucket=name, VersioningConfiguration=props["VersioningConfiguration"]
         )
     if "LifecycleConfiguration" in props:
-        rules = [
-            {
-                "ID": rule["Id"],
-                "Status": rule["Status"],
-                "Filter": {"Prefix": rule.get("Prefix", "")},
-                "NoncurrentVersionExpiration": rule["NoncurrentVersionExpiration"],
-            }
-            for rule in props["LifecycleConfiguration"]["Rules"]
-        ]
+        rules = [_lifecycle_rule(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     if "WebsiteConfiguration" in props:
         s3.put_bucket_website(
@@ -258,6 +250,26 @@ def _bucket(target: Target, props: Json) -> Created:
             "WebsiteURL": f"http://{name}.s3-website-{region}.amazonaws.com",
         },
     )
+
+
+def _lifecycle_rule(rule: Json) -> Json:
+    known = {"Id", "Status", "Prefix", "NoncurrentVersionExpiration", "Transitions"}
+    _check("LifecycleConfiguration.Rules", rule, known | {"ExpirationInDays"})
+    out: Json = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
+    if "NoncurrentVersionExpiration" in rule:
+        out["NoncurrentVersionExpiration"] = rule["NoncurrentVersionExpiration"]
+    if "Transitions" in rule:
+        out["Transitions"] = [
+            {"StorageClass": t["StorageClass"], "Days": t["TransitionInDays"]}
+            for t in rule["Transitions"]
+        ]
+    if "ExpirationInDays" in rule:
+        out["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    return out
 
 
 def _bucket_policy(target: Target, props: Json) -> Created:
@@ -327,6 +339,81 @@ def _gateway_account(target: Target, props: Json) -> Created:
     return Created(f"account-{target.account}")
 
 
+def _log_stream(target: Target, props: Json) -> Created:
+    _check("AWS::Logs::LogStream", props, {"LogGroupName", "LogStreamName"})
+    target.client("logs").create_log_stream(
+        logGroupName=props["LogGroupName"], logStreamName=props["LogStreamName"]
+    )
+    return Created(props["LogStreamName"])
+
+
+def _delivery_stream(target: Target, props: Json) -> Created:
+    known = {
+        "DeliveryStreamName",
+        "DeliveryStreamType",
+        "DeliveryStreamEncryptionConfigurationInput",
+    }
+    _check(
+        "AWS::KinesisFirehose::DeliveryStream",
+        props,
+        known | {"ExtendedS3DestinationConfiguration"},
+    )
+    firehose = target.client("firehose")
+    name = props["DeliveryStreamName"]
+    firehose.create_delivery_stream(
+        DeliveryStreamName=name,
+        DeliveryStreamType=props["DeliveryStreamType"],
+        DeliveryStreamEncryptionConfigurationInput=props[
+            "DeliveryStreamEncryptionConfigurationInput"
+        ],
+        ExtendedS3DestinationConfiguration=props["ExtendedS3DestinationConfiguration"],
+    )
+    arn = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"][
+        "DeliveryStreamARN"
+    ]
+    return Created(name, {"Arn": arn})
+
+
+def _glue_database(target: Target, props: Json) -> Created:
+    _check("AWS::Glue::Database", props, {"CatalogId", "DatabaseInput"})
+    target.client("glue").create_database(
+        CatalogId=props["CatalogId"], DatabaseInput=props["DatabaseInput"]
+    )
+    return Created(props["DatabaseInput"]["Name"])
+
+
+def _glue_table(target: Target, props: Json) -> Created:
+    _check("AWS::Glue::Table", props, {"CatalogId", "DatabaseName", "TableInput"})
+    target.client("glue").create_table(
+        CatalogId=props["CatalogId"],
+        DatabaseName=props["DatabaseName"],
+        TableInput=props["TableInput"],
+    )
+    return Created(props["TableInput"]["Name"])
+
+
+def _workgroup(target: Target, props: Json) -> Created:
+    known = {"Name", "Description", "RecursiveDeleteOption", "WorkGroupConfiguration"}
+    _check("AWS::Athena::WorkGroup", props, known)
+    # RecursiveDeleteOption is CloudFormation's, for deleting the stack: nothing to create.
+    target.client("athena").create_work_group(
+        Name=props["Name"],
+        Description=props["Description"],
+        Configuration=props["WorkGroupConfiguration"],
+    )
+    return Created(props["Name"])
+
+
+def _named_query(target: Target, props: Json) -> Created:
+    _check(
+        "AWS::Athena::NamedQuery",
+        props,
+        {"Name", "Description", "Database", "WorkGroup", "QueryString"},
+    )
+    answer = target.client("athena").create_named_query(**props)
+    return Created(answer["NamedQueryId"])
+
+
 CREATORS: dict[str, Creator] = {
     "AWS::DynamoDB::Table": _table,
     "AWS::SNS::Topic": _topic,
@@ -344,6 +431,12 @@ CREATORS: dict[str, Creator] = {
     "AWS::Logs::LogGroup": _log_group,
     "AWS::IAM::Role": _role,
     "AWS::ApiGateway::Account": _gateway_account,
+    "AWS::Logs::LogStream": _log_stream,
+    "AWS::KinesisFirehose::DeliveryStream": _delivery_stream,
+    "AWS::Glue::Database": _glue_database,
+    "AWS::Glue::Table": _glue_table,
+    "AWS::Athena::WorkGroup": _workgroup,
+    "AWS::Athena::NamedQuery": _named_query,
 }
 
 # Types the template may use that have no local counterpart, and why. Each stands in by name: a

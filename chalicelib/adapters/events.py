@@ -95,7 +95,8 @@ def publish(event: dict[str, Any]) -> None:
     """Send an event to the topic, with its type as the attribute the queues filter on."""
     aws.client("sns").publish(
         TopicArn=settings().events_topic_arn,
-        Message=json.dumps(event),
+        # One line: Firehose concatenates records as they come, and the lake is JSON lines.
+        Message=json.dumps(event) + "\n",
         MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
     )
     fields = {k: event[k] for k in ("type", "eventId", "orderId", "correlationId") if k in event}
