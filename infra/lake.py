@@ -344,13 +344,5 @@ def resources() -> Json:
 
 
 def outputs() -> Json:
-    """LAKE_BUCKET, the delivery stream's name and the Glue database and workgroup."""
-    return {
-        "LakeBucket": {"Description": "LAKE_BUCKET: the event lake", "Value": ref(BUCKET)},
-        "EventsDeliveryStream": {
-            "Description": "EVENTS_DELIVERY_STREAM: the Firehose stream of every event",
-            "Value": ref(STREAM),
-        },
-        "LakeDatabase": {"Description": "LAKE_DATABASE: the Glue database", "Value": ref(DATABASE)},
-        "LakeWorkGroup": {"Description": "LAKE_WORK_GROUP: Athena's", "Value": ref(WORKGROUP)},
-    }
+    """LAKE_BUCKET (the stream, the Glue database and the workgroup are named by the stage)."""
+    return {"LakeBucket": {"Description": "LAKE_BUCKET: the event lake", "Value": ref(BUCKET)}}

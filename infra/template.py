@@ -24,7 +24,12 @@ STAGES = ("local", "test", "dev", "prod")
 # prod has a template of its own (`build_template("prod")`): the one that keeps its data.
 SHARED_STAGES = tuple(stage for stage in STAGES if stage != "prod")
 # What nobody can make again: kept when prod's stack is deleted or a resource is replaced.
-RETAINED_IN_PROD = (*(table.logical_id for table in database.TABLES), "UserPool", "ImagesBucket")
+RETAINED_IN_PROD = (
+    *(table.logical_id for table in database.TABLES),
+    "UserPool",
+    "ImagesBucket",
+    "LakeBucket",  # the events of every day before: nothing can write them again
+)
 # Queue handlers run with the Lambda timeout of .chalice/config.json; SQS wants 6 times it.
 HANDLER_TIMEOUT_SECONDS = 10
 DEFAULT_VISIBILITY_TIMEOUT = 6 * HANDLER_TIMEOUT_SECONDS

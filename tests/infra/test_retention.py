@@ -15,7 +15,7 @@ STATEFUL_TYPES = {"AWS::DynamoDB::Table", "AWS::Cognito::UserPool"}
 def test_prod_retains_every_table_the_user_pool_and_the_images_on_delete_and_replace() -> None:
     resources = build_template("prod")["Resources"]
     stateful = {name for name, body in resources.items() if body["Type"] in STATEFUL_TYPES}
-    assert stateful | {"ImagesBucket"} == set(RETAINED_IN_PROD)
+    assert stateful | {"ImagesBucket", "LakeBucket"} == set(RETAINED_IN_PROD)
     for name in RETAINED_IN_PROD:
         assert resources[name]["DeletionPolicy"] == "Retain", name
         assert resources[name]["UpdateReplacePolicy"] == "Retain", name
