@@ -19,7 +19,7 @@ import pytest
 from chalicelib.domain import event_schema
 from devstack.moto_lake import evaluate_prefix, object_key
 from infra.lake import ERROR_PREFIX, PARTITIONED_PREFIX
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 ARRIVAL = datetime(2026, 3, 1, 7, 5, 9, tzinfo=UTC)
 PARTITION = re.compile(r"^events/year=(\d{4})/month=(\d{2})/day=(\d{2})/shop-test-events-")

@@ -18,7 +18,7 @@ import pytest
 from chalicelib import clock
 from harness.aws_calls import count_aws_calls
 from tests.api.test_saga import invoke
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 DAY_ONE, DAY_TWO = "2026-03-01", "2026-03-02"
 RANGE = f"/admin/reports/sales?from={DAY_ONE}&to={DAY_TWO}"
@@ -67,8 +67,8 @@ def deliver(pipeline, messages, batch=3):
 
 def expected_report(api, admin, orders):
     """The figures of DAY_ONE and DAY_TWO, computed from the orders' own history and lines."""
-    days = {day: Counter() for day in (DAY_ONE, DAY_TWO)}
-    products = {}
+    days: dict[str, Counter[str]] = {day: Counter() for day in (DAY_ONE, DAY_TWO)}
+    products: dict[str, Counter[str]] = {}
     for placed in orders:
         order = api.get(f"/orders/{placed['orderId']}", user=admin).json
         statuses = {entry["status"]: entry["at"][:10] for entry in order["history"]}

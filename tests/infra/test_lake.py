@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.infra import views
 STAGES = ("local", "dev", "prod")
 
 
-def _one(kind: str, stage: str = "dev") -> dict:
+def _one(kind: str, stage: str = "dev") -> dict[str, Any]:
     (props,) = views.of_type(kind, stage=stage).values()
     return props
 

@@ -20,7 +20,7 @@ import requests
 
 from chalicelib.domain import event_schema
 from harness.stack import RunningStack
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 pytestmark = pytest.mark.stack
 ORDERS = 6
@@ -86,7 +86,7 @@ def _place(stack: RunningStack, headers: dict[str, str], product: dict[str, Any]
 
 def _settled(stack: RunningStack, headers: dict[str, str], order_id: str) -> bool:
     url = f"{stack.api_url}/orders/{order_id}"
-    return requests.get(url, headers=headers, timeout=10).json()["status"] == "FULFILLED"
+    return bool(requests.get(url, headers=headers, timeout=10).json()["status"] == "FULFILLED")
 
 
 def _unique(lines: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, set[str]]]:
