@@ -78,6 +78,8 @@ export const cancelOrder = (orderId) => authed("POST", `/orders/${enc(orderId)}/
 export const listOrdersByStatus = ({ status, limit, cursor, signal } = {}) =>
   authed("GET", "/admin/orders", { query: { status, ...page({ limit, cursor }) }, signal });
 export const setOrderStatus = (orderId, status) => authed("PATCH", `/admin/orders/${enc(orderId)}`, { body: { status } });
+export const getSalesReport = ({ from, to, currency, signal } = {}) =>
+  authed("GET", "/admin/reports/sales", { query: { from, to, currency }, signal });
 
 // Variants (admin)
 export const addVariant = (productId, body) => authed("POST", `/products/${enc(productId)}/variants`, { body });

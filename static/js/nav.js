@@ -70,6 +70,7 @@ function menuItems() {
       h("li", { class: "nav-sep", "aria-hidden": "true" }),
       link("#/admin/products", "Products", "nav-admin-products"),
       link("#/admin/orders", "All orders", "nav-admin-orders"),
+      link("#/admin/sales", "Sales", "nav-admin-sales"),
     );
   }
   const email = (me && me.email) || sessionEmail();

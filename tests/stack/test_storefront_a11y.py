@@ -55,6 +55,7 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin-product-edit", "/admin/products/{product}"),
     ("admin", "admin-orders", "/admin/orders?status=CONFIRMED"),
     ("admin", "admin-orders-fulfilled", "/admin/orders"),
+    ("admin", "admin-sales", "/admin/sales"),
     ("admin", "order", "/orders/{order}"),
 )
 

@@ -400,3 +400,51 @@ def test_a_shopper_finds_a_product_by_a_misspelled_search(
         )
         expect(guest.testid("product-name")).to_have_text(["Vinyl Cleaning Kit"])
         guest.snap("search-filtered")
+
+
+def _today_report(stack: RunningStack, at_least_cents: int) -> dict[str, Any]:
+    """The admin's sales report of the last 30 days, once today's revenue reaches a sum."""
+    headers = stack.bearer(stack.admin.email, stack.admin.password)
+    deadline = time.monotonic() + 5  # API.md: fresh within 5 s on the local stack
+    while True:
+        report: dict[str, Any] = requests.get(
+            f"{stack.api_url}/admin/reports/sales", headers=headers, timeout=10
+        ).json()
+        if report["days"][-1]["revenueCents"] >= at_least_cents or time.monotonic() > deadline:
+            return report
+        time.sleep(0.2)
+
+
+def test_the_admin_sees_the_day_s_revenue_in_the_sales_chart_and_its_table(
+    browser: Any, stack: RunningStack
+) -> None:
+    from playwright.sync_api import expect
+
+    order = _place_paid_order(stack)()
+    report = _today_report(stack, order["totalCents"])
+    today = report["days"][-1]
+    assert today["revenueCents"] >= order["totalCents"], report
+    shown = f"${today['revenueCents'] // 100:,}.{today['revenueCents'] % 100:02d}"
+
+    with session(browser, stack, "sales") as admin:
+        admin.go("/login")
+        admin.title("Log in")
+        admin.testid("login-email").fill(stack.admin.email)
+        admin.testid("login-password").fill(stack.admin.password)
+        admin.testid("login-submit").click()
+        admin.title("Catalog")
+        admin.testid("nav-admin-sales").click()
+        admin.title("Sales")
+
+        bar = admin.testid("sales-bar", key=today["date"])
+        expect(bar).to_have_attribute("data-value", str(today["revenueCents"]))
+        expect(bar.locator("title")).to_have_text(f"{today['date'][5:]}: {shown}")
+        assert bar.evaluate("rect => rect.getBBox().height") > 0
+        row = admin.testid("sales-day", date=today["date"])
+        expect(row.get_by_test_id("sales-day-revenue")).to_have_text(shown)
+        chart = admin.testid("sales-chart").locator("svg")
+        expect(chart).to_have_attribute("role", "img")
+        expect(admin.testid("sales-orders")).to_have_text(str(report["totals"]["orders"]))
+        expect(admin.testid("sales-top-row").first).to_be_visible()
+        admin.snap("admin-sales")
+        admin.assert_clean()
