@@ -16,14 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.pagination import ResultIterator
-from pynamodb.transactions import TransactWrite
 
 from chalicelib import clock
 from chalicelib.domain.reports import DayFigures, ProductSales, Sale
-from chalicelib.storage import models, transactions
 from chalicelib.storage.models import ReportItem
+from chalicelib.storage.transactions import Cancelled, Transaction, with_retries
 
 COUNTED = "counted"
 MARKER_DAYS = 35  # SQS keeps a message 4 days and its DLQ 14: no delivery comes later than this
@@ -42,37 +40,34 @@ def count_once(sale: Sale) -> bool:
     """Add a sale to its day and products unless its event was counted; True if counted now."""
     expires = clock.now() + timedelta(days=MARKER_DAYS)
     day = sale.figures
-
-    def write() -> None:
-        with TransactWrite(connection=models.transactions()) as transaction:
-            marker = ReportItem(f"event#{sale.event_id}", COUNTED, expires_at=expires)
-            transaction.save(marker, condition=ReportItem.key.does_not_exist())
-            transaction.update(
-                ReportItem(_day_key(sale.currency), day.date),
-                actions=[
-                    ReportItem.orders.add(day.orders),
-                    ReportItem.units.add(day.units),
-                    ReportItem.revenue_cents.add(day.revenue_cents),
-                    ReportItem.refunds_cents.add(day.refunds_cents),
-                ],
-            )
-            for product in sale.products:
-                transaction.update(
-                    ReportItem(_product_key(sale.currency), f"{day.date}#{product.product_id}"),
-                    actions=[
-                        ReportItem.units.add(product.units),
-                        ReportItem.revenue_cents.add(product.revenue_cents),
-                        ReportItem.name.set(product.name),
-                    ],
-                )
-
+    transaction = Transaction()
+    marker = ReportItem(f"event#{sale.event_id}", COUNTED, expires_at=expires)
+    transaction.put("marker", marker, condition=ReportItem.key.does_not_exist())
+    transaction.update(
+        "day",
+        ReportItem(_day_key(sale.currency), day.date),
+        actions=[
+            ReportItem.orders.add(day.orders),
+            ReportItem.units.add(day.units),
+            ReportItem.revenue_cents.add(day.revenue_cents),
+            ReportItem.refunds_cents.add(day.refunds_cents),
+        ],
+    )
+    for product in sale.products:
+        transaction.update(
+            ("product", product.product_id),
+            ReportItem(_product_key(sale.currency), f"{day.date}#{product.product_id}"),
+            actions=[
+                ReportItem.units.add(product.units),
+                ReportItem.revenue_cents.add(product.revenue_cents),
+                ReportItem.name.set(product.name),
+            ],
+        )
     try:
-        transactions.with_retries(write)
-    except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons or []
-        # PynamoDB sends puts before updates: the marker is the first item.
-        if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-            return False
+        with_retries(transaction.commit)  # a busy day's conflicts are retried
+    except Cancelled as cancelled:
+        if "marker" in cancelled.failed:
+            return False  # counted before: this is a redelivery, or a copy of the same event
         raise
     return True
 
