@@ -45,6 +45,7 @@ FIELDS: tuple[Field, ...] = (
     Field("trackingNumber", "string"),
     Field("email", "string", comment="the shopper's contact email, on order events"),
     Field("failureReason", "string"),
+    Field("correlationId", "string", comment="the request that placed the order"),
     Field("amountCents", "bigint", comment="captured or refunded, on money events"),
     Field("returnId", "string", comment="on return events and a return's refund"),
     Field("units", "int", comment="units captured, on PaymentCaptured"),
