@@ -155,7 +155,7 @@ def _pipeline(shop: Shop) -> Any:
 
     from harness.pipeline import Pipeline
 
-    queues = ("payments", "fulfillment", "notifications")
+    queues = ("payments", "fulfillment", "notifications", "reports")
     urls = {q: os.environ[f"{q.upper()}_QUEUE_URL"] for q in queues}
     return Pipeline(_TimedLambda(shop.client), shop.table("orders"), urls)
 

@@ -49,7 +49,7 @@ def test_one_orders_correlation_id_is_on_every_line_from_checkout_to_the_last_ma
     (request,) = [line for line in lines if line.get("route") == "/orders"]
     assert request["correlationId"] == "chk-7f3a"
     handlers = {line["handler"] for line in about_the_order if line.get("message") == "handled"}
-    assert handlers == {"payments", "fulfillment", "notifications"}
+    assert handlers == {"payments", "fulfillment", "notifications", "reports"}
     published = {line["type"] for line in about_the_order if line.get("message") == "published"}
     assert {"OrderPlaced", "OrderConfirmed", "OrderFulfilled", "PaymentCaptured"} <= published
     placed_metric = [line for line in lines if "OrdersPlaced" in _metric_names(line)]
