@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,21 +30,28 @@ REPORT_FRESH_SECONDS = 5  # API.md: figures are fresh within 5 s on the local st
 PARTITION = re.compile(r"^events/year=(\d{4})/month=(\d{2})/day=(\d{2})/[^/]+$")
 
 
-def _tap(stack: RunningStack) -> str:
-    """A queue subscribed raw, unfiltered, to the events topic: a record of what was published."""
+@pytest.fixture
+def tap(stack: RunningStack) -> Iterator[str]:
+    """A queue subscribed raw, unfiltered, to the events topic: a record of what was published.
+
+    It goes when the test ends, so the session's later tests do not feed it.
+    """
     sqs, sns = stack.aws("sqs"), stack.aws("sns")
     url = sqs.create_queue(QueueName="lake-test-tap")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
     topic = next(
         t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith("-events")
     )
-    sns.subscribe(
+    subscription = sns.subscribe(
         TopicArn=topic,
         Protocol="sqs",
         Endpoint=arn["QueueArn"],
         Attributes={"RawMessageDelivery": "true"},
-    )
-    return str(url)
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    yield str(url)
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=url)
 
 
 def _published(stack: RunningStack, url: str) -> dict[str, dict[str, Any]]:
@@ -111,13 +119,12 @@ def _of(events: dict[str, Any], order_ids: set[str]) -> dict[str, Any]:
 
 
 def test_the_lake_holds_every_event_of_a_run_once_and_the_report_its_revenue(
-    stack: RunningStack,
+    stack: RunningStack, tap: str
 ) -> None:
     shopper = stack.bearer(stack.shopper.email, stack.shopper.password)
     admin = stack.bearer(stack.admin.email, stack.admin.password)
     products = requests.get(f"{stack.api_url}/products?limit=50", timeout=10).json()["items"]
     product = next(p for p in products if p["stock"] >= ORDERS and not p.get("options"))
-    tap = _tap(stack)
     revenue_before = _today_revenue(stack, admin)
 
     order_ids = {_place(stack, shopper, product) for _ in range(ORDERS)}
