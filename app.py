@@ -34,11 +34,13 @@ from chalicelib.services import (
     orders,
     payment_webhooks,
     profiles,
+    promotions,
     reports,
     search,
+    shop_config,
     variants,
 )
-from chalicelib.web import correlation, render, schemas
+from chalicelib.web import correlation, pricing_render, render, schemas
 from chalicelib.web.http import error_response
 from chalicelib.web.validation import (
     check_path_ids,
@@ -461,6 +463,88 @@ def stripe_webhook() -> dict[str, Any]:
     signed = request()
     receipt = payment_webhooks.receive(signed.raw_body, signed.headers.get("stripe-signature"))
     return render.webhook_receipt(receipt)
+
+
+# --- promotions, shipping and tax (admin) ------------------------------------------------------
+
+
+@route("/admin/promotions", ("POST",), auth=True)
+def create_promotion() -> Response:
+    """Add a promotion code (admins)."""
+    admin()
+    return created(pricing_render.promotion(promotions.create(body(schemas.PROMOTION_CREATE))))
+
+
+@route("/admin/promotions", auth=True)
+def list_promotions() -> dict[str, Any]:
+    """One page of promotion codes, newest first (admins)."""
+    who = admin()
+    page = promotions.page(who.user_id, parse_limit(query("limit")), query("cursor"))
+    return render.page(page, pricing_render.promotion)
+
+
+@route("/admin/promotions/{code}", auth=True)
+def get_promotion(code: str) -> dict[str, Any]:
+    """A promotion code, in any case (admins)."""
+    admin()
+    return pricing_render.promotion(promotions.get(code))
+
+
+@route("/admin/promotions/{code}", ("PATCH",), auth=True)
+def patch_promotion(code: str) -> dict[str, Any]:
+    """Retire a code, or change its end or its limit (admins)."""
+    admin()
+    return pricing_render.promotion(promotions.update(code, body(schemas.PROMOTION_PATCH)))
+
+
+@route("/admin/shipping/zones/{zone_id}", ("PUT",), auth=True)
+def put_zone(zone_id: str) -> dict[str, Any]:
+    """Create or replace a shipping zone (admins)."""
+    admin()
+    zone_id = parse_choice("zoneId", zone_id, schemas.ZONE_ID_PATTERN) or zone_id
+    return pricing_render.zone(shop_config.put_zone(zone_id, body(schemas.SHIPPING_ZONE)))
+
+
+@route("/admin/shipping/zones", auth=True)
+def list_zones() -> dict[str, Any]:
+    """Every shipping zone (admins)."""
+    admin()
+    return {"items": [pricing_render.zone(zone) for zone in shop_config.zones()]}
+
+
+@route("/admin/shipping/zones/{zone_id}", ("DELETE",), auth=True)
+def delete_zone(zone_id: str) -> Response:
+    """Delete a shipping zone (admins)."""
+    admin()
+    shop_config.delete_zone(zone_id)
+    return no_content()
+
+
+@route("/admin/tax/rates/{country}", ("PUT",), auth=True)
+def put_rate(country: str) -> dict[str, Any]:
+    """Set a country's tax rate (admins)."""
+    admin()
+    country = parse_choice("country", country, schemas.COUNTRY_PATTERN) or country
+    data = body(schemas.TAX_RATE)
+    return pricing_render.rate(
+        *shop_config.put_rate(country, data["rateBasisPoints"], data["inclusive"])
+    )
+
+
+@route("/admin/tax/rates", auth=True)
+def list_rates() -> dict[str, Any]:
+    """Every country's tax rate (admins)."""
+    admin()
+    rates = shop_config.rates()
+    return {"items": [pricing_render.rate(country, rates[country]) for country in sorted(rates)]}
+
+
+@route("/admin/tax/rates/{country}", ("DELETE",), auth=True)
+def delete_rate(country: str) -> Response:
+    """Delete a country's tax rate (admins)."""
+    admin()
+    shop_config.delete_rate(country)
+    return no_content()
 
 
 # --- async fulfillment --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ class Settings:
     ledger_table: str
     notifications_table: str
     reports_table: str
+    pricing_table: str
     events_topic_arn: str
     images_bucket: str
     images_base_url: str
@@ -94,6 +95,7 @@ def settings() -> Settings:
         ledger_table=_env("LEDGER_TABLE", f"{prefix}-ledger"),
         notifications_table=_env("NOTIFICATIONS_TABLE", f"{prefix}-notifications"),
         reports_table=_env("REPORTS_TABLE", f"{prefix}-reports"),
+        pricing_table=_env("PRICING_TABLE", f"{prefix}-pricing"),
         events_topic_arn=_env("EVENTS_TOPIC_ARN"),
         images_bucket=_env("IMAGES_BUCKET", f"{prefix}-images"),
         images_base_url=_env("IMAGES_BASE_URL"),

@@ -68,6 +68,7 @@ TABLES: tuple[Table, ...] = (
     Table("notifications", "userId", "sortKey"),
     # The sales aggregates: a day's totals, a product's day and the events already counted.
     Table("reports", "pk", "sk", ttl="expiresAt"),
+    Table("pricing", "pk", "sk", indexes=(Index("list-index", "listed", "sortKey"),)),
 )
 
 

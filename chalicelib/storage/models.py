@@ -280,6 +280,73 @@ class ReportItem(Model):
     expires_at = TTLAttribute(null=True, attr_name="expiresAt")
 
 
+class PricingListIndex(GlobalSecondaryIndex["PricingEntry"]):
+    """Promotions, newest first (only promotion items carry `listed`)."""
+
+    class Meta:
+        index_name = "list-index"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class ShippingMethodEntry(MapAttribute[str, Any]):
+    """One method of a shipping zone."""
+
+    method_id = UnicodeAttribute(attr_name="methodId")
+    name = UnicodeAttribute()
+    rate_cents = NumberAttribute(attr_name="rateCents")
+    currency = UnicodeAttribute()
+    free_over_cents = NumberAttribute(null=True, attr_name="freeOverCents")
+
+
+class PricingEntry(Model):
+    """The pricing table: promotions and their per-user redemptions, shipping zones, tax rates.
+
+    `pk` / `sk`: `PROMO#<CODE>` / `PROMOTION` (a promotion), `PROMO#<CODE>` / `USER#<userId>` (a
+    oncePerCustomer redemption), `CONFIG` / `ZONE#<zoneId>`, `CONFIG` / `RATE#<country>` and
+    `CONFIG` / `VERSION` (bumped by every configuration write, the condition that keeps zones'
+    countries apart). docs/data-model.md lists the access patterns.
+    """
+
+    class Meta(_Meta):
+        table_name = _S.pricing_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    listed = UnicodeAttribute(null=True)
+    sort_key = UnicodeAttribute(null=True, attr_name="sortKey")
+    # a promotion
+    code = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    percent_off = NumberAttribute(null=True, attr_name="percentOff")
+    amount_off_cents = NumberAttribute(null=True, attr_name="amountOffCents")
+    currency = UnicodeAttribute(null=True)
+    min_subtotal_cents = NumberAttribute(null=True, attr_name="minSubtotalCents")
+    starts_at = UnicodeAttribute(null=True, attr_name="startsAt")
+    ends_at = UnicodeAttribute(null=True, attr_name="endsAt")
+    max_redemptions = NumberAttribute(null=True, attr_name="maxRedemptions")
+    once_per_customer = BooleanAttribute(null=True, attr_name="oncePerCustomer")
+    redemptions = NumberAttribute(null=True)
+    active = BooleanAttribute(null=True)
+    # a redemption by one user
+    order_id = UnicodeAttribute(null=True, attr_name="orderId")
+    # a shipping zone
+    name = UnicodeAttribute(null=True)
+    countries = ListAttribute[str](null=True)
+    methods = ListAttribute(of=ShippingMethodEntry, null=True)
+    # a tax rate
+    rate_basis_points = NumberAttribute(null=True, attr_name="rateBasisPoints")
+    inclusive = BooleanAttribute(null=True)
+    # the configuration's version
+    version = NumberAttribute(null=True)
+    created_at = UnicodeAttribute(null=True, attr_name="createdAt")
+    updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
+
+    list_index = PricingListIndex()
+
+
 def condition_failed(exc: Exception) -> bool:
     """Whether a write failed because a condition did not hold: a plain write's, or any of a
     cancelled transaction's items (`storage.transactions` tells which)."""
@@ -305,6 +372,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     LedgerEntry,
     Notification,
     ReportItem,
+    PricingEntry,
 )
 
 

@@ -40,6 +40,10 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "CartItemRequest": schemas.CART_ITEM,
     "OrderCreateRequest": schemas.ORDER_CREATE,
     "OrderStatusPatchRequest": schemas.ORDER_STATUS_PATCH,
+    "PromotionCreateRequest": schemas.PROMOTION_CREATE,
+    "PromotionPatchRequest": schemas.PROMOTION_PATCH,
+    "ShippingZoneRequest": schemas.SHIPPING_ZONE,
+    "TaxRateRequest": schemas.TAX_RATE,
 }
 
 # The contract's numbers, published for clients (the storefront) to read rather than copy.
@@ -106,6 +110,15 @@ def _parameters() -> dict[str, Schema]:
         "cursor": query(
             "cursor", {"type": "string"}, "The nextCursor of the previous page of this list"
         ),
+        "code": path("code", "A promotion code, in any case"),
+        "zoneId": {
+            **path("zoneId", "A shipping zone id"),
+            "schema": {"type": "string", "pattern": schemas.ZONE_ID_PATTERN},
+        },
+        "country": {
+            **path("country", "An ISO 3166-1 alpha-2 country code"),
+            "schema": {"type": "string", "pattern": schemas.COUNTRY_PATTERN},
+        },
         "category": query("category", schemas.CATEGORY, "Only products of this category"),
         "q": query(
             "q",
@@ -165,6 +178,7 @@ class Operation:
 
 _P, _O, _PAGE = ("productId",), ("orderId",), ("limit", "cursor")
 _V = ("productId", "variantId")
+_C = ("code",)
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/health", "health", "Liveness", "health", (200, "Health")),
@@ -248,6 +262,31 @@ OPERATIONS: tuple[Operation, ...] = (
               "Sales per UTC day, totals and top products of a date range (at most 366 days)",
               "reports", (200, "SalesReport"), auth="admin",
               parameters=("from", "to", "reportCurrency"), errors=(400,)),
+    Operation("POST", "/admin/promotions", "create_promotion", "Add a promotion code",
+              "promotions", (201, "Promotion"), auth="admin", body="PromotionCreateRequest",
+              errors=(409,)),
+    Operation("GET", "/admin/promotions", "list_promotions", "Promotion codes, newest first",
+              "promotions", (200, "PromotionPage"), auth="admin", parameters=_PAGE),
+    Operation("GET", "/admin/promotions/{code}", "get_promotion", "A promotion code",
+              "promotions", (200, "Promotion"), auth="admin", parameters=_C, errors=(404,)),
+    Operation("PATCH", "/admin/promotions/{code}", "patch_promotion",
+              "Retire a code, or change its end or its limit", "promotions", (200, "Promotion"),
+              auth="admin", body="PromotionPatchRequest", parameters=_C, errors=(404,)),
+    Operation("PUT", "/admin/shipping/zones/{zoneId}", "put_zone",
+              "Create or replace a shipping zone", "shipping", (200, "ShippingZone"),
+              auth="admin", body="ShippingZoneRequest", parameters=("zoneId",), errors=(409,)),
+    Operation("GET", "/admin/shipping/zones", "list_zones", "Every shipping zone", "shipping",
+              (200, "ShippingZoneList"), auth="admin"),
+    Operation("DELETE", "/admin/shipping/zones/{zoneId}", "delete_zone", "Delete a zone",
+              "shipping", (204, None), auth="admin", parameters=("zoneId",), errors=(404, 409)),
+    Operation("PUT", "/admin/tax/rates/{country}", "put_rate", "Set a country's tax rate",
+              "shipping", (200, "TaxRate"), auth="admin", body="TaxRateRequest",
+              parameters=("country",), errors=(409,)),
+    Operation("GET", "/admin/tax/rates", "list_rates", "Every country's tax rate", "shipping",
+              (200, "TaxRateList"), auth="admin"),
+    Operation("DELETE", "/admin/tax/rates/{country}", "delete_rate", "Delete a tax rate",
+              "shipping", (204, None), auth="admin", parameters=("country",),
+              errors=(400, 404, 409)),
 )  # fmt: skip
 
 
@@ -334,7 +373,18 @@ def _build() -> Schema:
             "minor units beside an ISO 4217 currency; times ISO 8601 in UTC.",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
-        "tags": [{"name": name} for name in ("health", "identity", "catalog", "cart", "orders")],
+        "tags": [
+            {"name": name}
+            for name in (
+                "health",
+                "identity",
+                "catalog",
+                "cart",
+                "orders",
+                "promotions",
+                "shipping",
+            )
+        ],
         "x-limits": LIMITS,
         "paths": _paths(),
         "components": {

@@ -206,6 +206,7 @@ def response_schemas() -> dict[str, Schema]:
         ),
         "OrderPage": _page("Order"),
         **_report_schemas(),
+        **_pricing_schemas(),
     }
 
 
@@ -228,6 +229,54 @@ def _report_schemas() -> dict[str, Schema]:
             },
             "Every capture and refund counted once, on its UTC date",
         ),
+    }
+
+
+def _optional(properties: Schema, required: tuple[str, ...], description: str) -> Schema:
+    schema = _object(properties, description)
+    return {**schema, "required": list(required)}
+
+
+def _pricing_schemas() -> dict[str, Schema]:
+    promotion = schemas.PROMOTION_CREATE["properties"]
+    zone = schemas.SHIPPING_ZONE["properties"]
+    return {
+        "Promotion": _optional(
+            {
+                **promotion,
+                "startsAt": _TIME,
+                "endsAt": _TIME,
+                "oncePerCustomer": {"type": "boolean"},
+                "redemptions": {"type": "integer", "minimum": 0},
+                "active": {"type": "boolean"},
+                "createdAt": _TIME,
+            },
+            ("code", "kind", "oncePerCustomer", "redemptions", "active", "createdAt"),
+            "A promotion code; optional fields it lacks are left out",
+        ),
+        "PromotionPage": _page("Promotion"),
+        "ShippingZone": _object(
+            {
+                "zoneId": {"type": "string", "pattern": schemas.ZONE_ID_PATTERN},
+                "name": zone["name"],
+                "countries": zone["countries"],
+                "methods": {
+                    "type": "array",
+                    "items": {
+                        **schemas.SHIPPING_METHOD,
+                        "required": [*schemas.SHIPPING_METHOD["required"], "freeOverCents"],
+                    },
+                },
+            }
+        ),
+        "ShippingZoneList": _object({"items": {"type": "array", "items": ref("ShippingZone")}}),
+        "TaxRate": _object(
+            {
+                "country": {"type": "string", "pattern": schemas.COUNTRY_PATTERN},
+                **schemas.TAX_RATE["properties"],
+            }
+        ),
+        "TaxRateList": _object({"items": {"type": "array", "items": ref("TaxRate")}}),
     }
 
 

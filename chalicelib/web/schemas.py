@@ -20,6 +20,7 @@ IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 ORDER_STATUSES = tuple(status.value for status in Status)
 
 ORDER_STATUS_PATTERN = "|".join(ORDER_STATUSES)
+ZONE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 def _obj(properties: Schema, required: tuple[str, ...] = (), **extra: Any) -> Schema:
@@ -150,10 +151,68 @@ ORDER_CREATE = _obj(
         },
         "shippingAddress": ADDRESS,
         "paymentToken": {"type": "string", "pattern": r"^tok_[A-Za-z0-9_]{1,60}$"},
+        "promotionCode": {"type": "string", "minLength": 1, "maxLength": 64},
+        "shippingMethod": {"type": "string", "pattern": ZONE_ID_PATTERN},
     },
     ("shippingAddress", "paymentToken"),
 )
 ORDER_STATUS_PATCH = _obj({"status": {"enum": list(ORDER_STATUSES)}}, ("status",))
+
+PROMOTION_CODE: Schema = {"type": "string", "pattern": r"^[A-Za-z0-9-]{3,32}$"}
+TIME: Schema = {"type": "string", "minLength": 20, "maxLength": 35}
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+PROMOTION_CREATE = _obj(
+    {
+        "code": PROMOTION_CODE,
+        "kind": {"enum": ["percent", "fixed"]},
+        "percentOff": _int(1, 100),
+        "amountOffCents": _int(1, limits.MAX_PRICE_CENTS),
+        "currency": CURRENCY,
+        "minSubtotalCents": _int(0, limits.MAX_PRICE_CENTS),
+        "startsAt": TIME,
+        "endsAt": TIME,
+        "maxRedemptions": _int(1, 100_000_000),
+        "oncePerCustomer": {"type": "boolean"},
+        "active": {"type": "boolean"},
+    },
+    ("code", "kind"),
+)
+PROMOTION_PATCH = _obj(
+    {
+        "active": {"type": "boolean"},
+        "endsAt": {"anyOf": [TIME, {"type": "null"}]},
+        "maxRedemptions": {"anyOf": [_int(1, 100_000_000), {"type": "null"}]},
+    },
+    minProperties=1,
+)
+CART_PROMOTION = _obj({"code": {"type": "string", "minLength": 1, "maxLength": 64}}, ("code",))
+SHIPPING_METHOD = _obj(
+    {
+        "methodId": {"type": "string", "pattern": ZONE_ID_PATTERN},
+        "name": _text(100),
+        "rateCents": PRICE_CENTS,
+        "currency": CURRENCY,
+        "freeOverCents": {"anyOf": [PRICE_CENTS, {"type": "null"}]},
+    },
+    ("methodId", "name", "rateCents", "currency"),
+)
+SHIPPING_ZONE = _obj(
+    {
+        "name": _text(100),
+        "countries": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 250,
+            "items": {"type": "string", "pattern": r"^([A-Z]{2}|\*)$"},
+        },
+        "methods": {"type": "array", "minItems": 1, "maxItems": 20, "items": SHIPPING_METHOD},
+    },
+    ("name", "countries", "methods"),
+)
+TAX_RATE = _obj(
+    {"rateBasisPoints": _int(0, 10_000), "inclusive": {"type": "boolean"}},
+    ("rateBasisPoints", "inclusive"),
+)
 
 # Fields a client may read but never write; naming them gives a clearer 400 than "unknown field".
 READ_ONLY_FIELDS = frozenset(
