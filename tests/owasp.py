@@ -58,7 +58,12 @@ class World:
     def url(self, route: Route) -> str:
         """The route's path with this world's product and order filled in."""
         return route.path.format(
-            product_id=self.product_id, variant_id=self.product_id, order_id=self.order_id
+            product_id=self.product_id,
+            variant_id=self.product_id,
+            order_id=self.order_id,
+            code="WORLD-10",
+            zone_id="world",
+            country="GB",
         )
 
     def body(self, route: Route) -> Any:
@@ -79,6 +84,14 @@ class World:
             "ConfirmRequest": {"email": "m@example.com", "code": "123456"},
             "LoginRequest": {"email": "m@example.com", "password": PASSWORD},
             "RefreshRequest": {"refreshToken": "x"},
+            "PromotionCreateRequest": {"code": "FAKE-1", "kind": "percent", "percentOff": 5},
+            "PromotionPatchRequest": {"active": False},
+            "ShippingZoneRequest": {
+                "name": "Fake",
+                "countries": ["FR"],
+                "methods": [{"methodId": "m", "name": "M", "rateCents": 1, "currency": "USD"}],
+            },
+            "TaxRateRequest": {"rateBasisPoints": 1, "inclusive": False},
         }[route.operation.body]
 
     def state(self) -> Any:

@@ -23,20 +23,8 @@ ROUTE = re.compile(r"(?:^\|\s*|`)(GET|POST|PUT|PATCH|DELETE) (/[^\s?`|]*)", re.M
 NOT_YET_SERVED = {
     "Orders (quote)": {("POST", "/orders/quote")},
     "Promotions": {
-        ("POST", "/admin/promotions"),
-        ("GET", "/admin/promotions"),
-        ("GET", "/admin/promotions/{}"),
-        ("PATCH", "/admin/promotions/{}"),
         ("PUT", "/cart/promotion"),
         ("DELETE", "/cart/promotion"),
-    },
-    "Shipping and tax": {
-        ("PUT", "/admin/shipping/zones/{}"),
-        ("GET", "/admin/shipping/zones"),
-        ("DELETE", "/admin/shipping/zones/{}"),
-        ("PUT", "/admin/tax/rates/{}"),
-        ("GET", "/admin/tax/rates"),
-        ("DELETE", "/admin/tax/rates/{}"),
     },
     "Returns": {
         ("POST", "/orders/{}/returns"),
