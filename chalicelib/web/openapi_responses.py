@@ -232,7 +232,7 @@ def _report_schemas() -> dict[str, Schema]:
     }
 
 
-def _optional(properties: Schema, required: tuple[str, ...], description: str) -> Schema:
+def _some_required(properties: Schema, required: tuple[str, ...], description: str) -> Schema:
     schema = _object(properties, description)
     return {**schema, "required": list(required)}
 
@@ -241,7 +241,7 @@ def _pricing_schemas() -> dict[str, Schema]:
     promotion = schemas.PROMOTION_CREATE["properties"]
     zone = schemas.SHIPPING_ZONE["properties"]
     return {
-        "Promotion": _optional(
+        "Promotion": _some_required(
             {
                 **promotion,
                 "startsAt": _TIME,
