@@ -370,8 +370,28 @@ def archive_variant(product_id: str, variant_id: str) -> Response:
 
 @route("/cart", auth=True)
 def get_cart() -> dict[str, Any]:
-    """The caller's cart, priced now."""
-    return render.cart(carts.get_cart(caller()))
+    """The caller's cart, priced now, with its totals for `?country=` (else the profile's)."""
+    return render.cart(carts.get_cart(caller(), destination(from_profile=True)))
+
+
+def destination(*, from_profile: bool = False) -> carts.Destination:
+    """Where the cart would ship: `?country=` and `?shippingMethod=` (an extension)."""
+    country = parse_choice("country", query("country"), schemas.COUNTRY_PATTERN)
+    method = parse_choice("shippingMethod", query("shippingMethod"), schemas.ZONE_ID_PATTERN)
+    return carts.Destination(country, method, from_profile=from_profile and country is None)
+
+
+@route("/cart/promotion", ("PUT",), auth=True)
+def put_cart_promotion() -> dict[str, Any]:
+    """Put a promotion code on the caller's cart: 400 if it cannot apply, 409 if used up."""
+    code = body(schemas.CART_PROMOTION)["code"]
+    return render.cart(carts.apply_promotion(caller(), code, destination()))
+
+
+@route("/cart/promotion", ("DELETE",), auth=True)
+def delete_cart_promotion() -> dict[str, Any]:
+    """Take the promotion code off the caller's cart."""
+    return render.cart(carts.remove_promotion(caller(), destination()))
 
 
 @route("/cart/items/{variant_id}", ("PUT",), auth=True)

@@ -86,6 +86,7 @@ class World:
             "RefreshRequest": {"refreshToken": "x"},
             "PromotionCreateRequest": {"code": "FAKE-1", "kind": "percent", "percentOff": 5},
             "PromotionPatchRequest": {"active": False},
+            "CartPromotionRequest": {"code": "WORLD-10"},
             "ShippingZoneRequest": {
                 "name": "Fake",
                 "countries": ["FR"],

@@ -2,30 +2,135 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib import clock
 from chalicelib.domain import limits, pricing, variants
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Reason
 from chalicelib.domain.identity import Caller
-from chalicelib.services import catalog
+from chalicelib.domain.promotions import Promotion, discount_cents
+from chalicelib.domain.totals import NotShipped, ShippingOption, price_order, shipping_options
+from chalicelib.services import catalog, profiles, promotions, shop_config
 from chalicelib.storage import carts
 from chalicelib.storage.models import Cart
 
 
 @dataclass(frozen=True)
 class PricedCart:
-    """A cart priced now: its lines, their total, and the variants set apart as unavailable."""
+    """A cart priced now: its lines, their total, and the variants set apart as unavailable.
+
+    With a destination (`country`) it also has its shipping options, shipping and tax; without
+    one those are None (unless no zone and no rate exist: then they are 0 for every country).
+    """
 
     lines: list[pricing.Line]
     total_cents: int
     currency: str
     unavailable: list[str]
+    subtotal_cents: int = 0
+    discount_cents: int = 0
+    shipping_cents: int | None = 0
+    tax_cents: int | None = 0
+    promotion_code: str | None = None
+    promotion_error: str | None = None
+    shipping_options: tuple[ShippingOption, ...] | None = None
 
 
-def view(cart: Cart | None) -> PricedCart:
-    """A cart priced from the catalog now; archived variants or products, a product that gained
-    options since it was added, and other-currency products are set apart as `unavailable`."""
+@dataclass(frozen=True)
+class Destination:
+    """Where a cart would ship: a country (from the query or the profile) and a chosen method."""
+
+    country: str | None = None
+    shipping_method: str | None = None
+    from_profile: bool = False  # look the country up in the caller's profile when none is given
+
+
+def view(
+    cart: Cart | None,
+    destination: Destination | None = None,
+    *,
+    user_id: str = "",
+    checked: Promotion | None = None,
+) -> PricedCart:
+    """A cart priced now, its promotion re-checked, and its totals for a destination.
+
+    `checked` is the cart's promotion when the caller has just checked it (saves the read).
+    """
+    base = _lines(cart)
+    user_id = user_id or (str(cart.user_id) if cart is not None else "")
+    code = cart.promotion_code if cart is not None else None
+    if not code:
+        return _totals(base, _Code(), destination, user_id)
+    if checked is not None:
+        return _totals(base, _Code(code, checked), destination, user_id)
+    promotion, error = promotions.problem(
+        code, user_id, currency=base.currency, subtotal_cents=base.total_cents
+    )
+    return _totals(base, _Code(code, promotion, error), destination, user_id)
+
+
+@dataclass(frozen=True)
+class _Code:
+    """The cart's promotion code, the promotion if it applies, else the reason it does not."""
+
+    code: str | None = None
+    promotion: Promotion | None = None
+    error: str | None = None
+
+
+def _totals(
+    base: PricedCart, applied: _Code, destination: Destination | None, user_id: str
+) -> PricedCart:
+    subtotal = base.total_cents
+    promotion = applied.promotion
+    discount = discount_cents(promotion, subtotal)
+    config = shop_config.current()
+    country = destination.country if destination else None
+    # With no zone and no rate every country prices the same: the profile is not read.
+    if (
+        country is None
+        and destination
+        and destination.from_profile
+        and user_id
+        and (config.zones or config.rates)
+    ):
+        country = profiles.country_of(user_id)
+    shipping: int | None = 0 if not (config.zones or config.rates) else None
+    tax: int | None = shipping
+    total = subtotal - discount
+    options: tuple[ShippingOption, ...] | None = None
+    if country is not None:
+        options = shipping_options(config.zones, country, base.currency, subtotal - discount)
+        try:
+            totals = price_order(
+                [line.line_total_cents for line in base.lines],
+                currency=base.currency,
+                country=country,
+                promotion=promotion,
+                zones=config.zones,
+                shipping_method=destination.shipping_method if destination else None,
+                tax_rate=config.rates.get(country),
+            )
+        except NotShipped:
+            shipping = tax = None
+        else:
+            shipping, tax, total = totals.shipping_cents, totals.tax_cents, totals.total_cents
+    return replace(
+        base,
+        total_cents=total,
+        subtotal_cents=subtotal,
+        discount_cents=discount,
+        shipping_cents=shipping,
+        tax_cents=tax,
+        promotion_code=applied.code,
+        promotion_error=applied.error,
+        shipping_options=options,
+    )
+
+
+def _lines(cart: Cart | None) -> PricedCart:
+    """A cart's lines priced from the catalog now; archived variants or products, a product that
+    gained options since it was added, and other-currency products are set apart as `unavailable`."""
     lines = carts.lines(cart)
     known = catalog.snapshots(list(lines))
     active = [
@@ -42,9 +147,27 @@ def view(cart: Cart | None) -> PricedCart:
     )
 
 
-def get_cart(caller: Caller) -> PricedCart:
-    """The caller's priced cart."""
-    return view(carts.load(caller.user_id))
+def get_cart(caller: Caller, destination: Destination | None = None) -> PricedCart:
+    """The caller's priced cart, with its totals for a destination (else the profile's)."""
+    where = destination or Destination(from_profile=True)
+    return view(carts.load(caller.user_id), where, user_id=caller.user_id)
+
+
+def apply_promotion(caller: Caller, code: str, destination: Destination) -> PricedCart:
+    """Put a promotion code on the cart if it applies to it; the 400 or 409 saying why not."""
+    cart = carts.load(caller.user_id)
+    base = _lines(cart)
+    promotion = promotions.applicable(
+        code, caller.user_id, currency=base.currency, subtotal_cents=base.total_cents
+    )
+    carts.set_promotion(caller.user_id, promotion.code, clock.iso(clock.now()))
+    return _totals(base, _Code(promotion.code, promotion), destination, caller.user_id)
+
+
+def remove_promotion(caller: Caller, destination: Destination) -> PricedCart:
+    """Take the promotion code off the cart."""
+    carts.set_promotion(caller.user_id, None, clock.iso(clock.now()))
+    return _totals(_lines(carts.load(caller.user_id)), _Code(), destination, caller.user_id)
 
 
 def _variant(variant_id: str) -> pricing.Snapshot:

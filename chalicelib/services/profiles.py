@@ -41,3 +41,11 @@ def get_profile(caller: Caller) -> Profile:
 def update_profile(caller: Caller, changes: dict[str, Any]) -> Profile:
     """Change the caller's name, phone or address."""
     return profiles.update(_load(caller), changes, clock.iso(clock.now()))
+
+
+def country_of(user_id: str) -> str | None:
+    """The country of a user's profile address, or None without one."""
+    profile = profiles.get(user_id)
+    if profile is None or profile.address is None:
+        return None
+    return str(profile.address.country)

@@ -85,3 +85,29 @@ def remove_line(user_id: str, product_id: str) -> Cart | None:
 def delete(user_id: str) -> None:
     """Empty the user's cart (delete its item)."""
     Cart(user_id).delete()
+
+
+def set_promotion(user_id: str, code: str | None, stamp: str) -> Cart:
+    """Put a promotion code on the user's cart (None takes it off); a cart is made if none."""
+    action = Cart.promotion_code.set(code) if code else Cart.promotion_code.remove()
+    cart = Cart(user_id)
+    try:
+        cart.update(
+            actions=[action, Cart.version.add(1), Cart.updated_at.set(stamp)],
+            condition=Cart.lines.exists(),
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+    else:
+        return cart
+    if code is None:
+        return Cart(user_id)  # no cart, so no code to take off
+    cart = Cart(user_id, lines={}, version=1, updated_at=stamp, promotion_code=code)
+    try:
+        cart.save(condition=Cart.user_id.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return set_promotion(user_id, code, stamp)  # the cart appeared meanwhile
+        raise
+    return cart

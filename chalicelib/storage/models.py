@@ -142,6 +142,7 @@ class Cart(Model):
     currency = UnicodeAttribute(null=True)
     version = NumberAttribute(default=0)
     updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
+    promotion_code = UnicodeAttribute(null=True, attr_name="promotionCode")
 
 
 class OrderLine(MapAttribute[str, Any]):
@@ -156,6 +157,9 @@ class OrderLine(MapAttribute[str, Any]):
     quantity = NumberAttribute()
     unit_price_cents = NumberAttribute(attr_name="unitPriceCents")
     line_total_cents = NumberAttribute(attr_name="lineTotalCents")
+    # The line's share of the order's discount and of its exclusive tax (absent before issue 17).
+    discount_cents = NumberAttribute(null=True, attr_name="discountCents")
+    tax_cents = NumberAttribute(null=True, attr_name="taxCents")
 
 
 class HistoryEntry(MapAttribute[str, Any]):
@@ -205,6 +209,19 @@ class Order(Model):
     items = ListAttribute(of=OrderLine)
     total_cents = NumberAttribute(attr_name="totalCents")
     currency = UnicodeAttribute(default="USD")
+    # The money components, in the order of pricing (absent on orders placed before issue 17).
+    subtotal_cents = NumberAttribute(null=True, attr_name="subtotalCents")
+    discount_cents = NumberAttribute(null=True, attr_name="discountCents")
+    shipping_cents = NumberAttribute(null=True, attr_name="shippingCents")
+    shipping_tax_cents = NumberAttribute(null=True, attr_name="shippingTaxCents")
+    tax_cents = NumberAttribute(null=True, attr_name="taxCents")
+    tax_rate_basis_points = NumberAttribute(null=True, attr_name="taxRateBasisPoints")
+    tax_inclusive = BooleanAttribute(null=True, attr_name="taxInclusive")
+    refunded_cents = NumberAttribute(null=True, attr_name="refundedCents")
+    promotion_code = UnicodeAttribute(null=True, attr_name="promotionCode")
+    # Whether the redemption holds a oncePerCustomer item, to give back with the stock.
+    promotion_once_per_customer = BooleanAttribute(null=True, attr_name="promotionOncePerCustomer")
+    shipping_method = UnicodeAttribute(null=True, attr_name="shippingMethod")
     shipping_address = Address(attr_name="shippingAddress")
     payment_token = UnicodeAttribute(attr_name="paymentToken")
     tracking_number = UnicodeAttribute(null=True, attr_name="trackingNumber")

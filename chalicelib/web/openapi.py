@@ -44,6 +44,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "PromotionPatchRequest": schemas.PROMOTION_PATCH,
     "ShippingZoneRequest": schemas.SHIPPING_ZONE,
     "TaxRateRequest": schemas.TAX_RATE,
+    "CartPromotionRequest": schemas.CART_PROMOTION,
 }
 
 # The contract's numbers, published for clients (the storefront) to read rather than copy.
@@ -143,6 +144,16 @@ def _parameters() -> dict[str, Schema]:
             "relevance (the default with q; a 400 without), newest (the default without), "
             "price_asc or price_desc",
         ),
+        "countryQuery": query(
+            "country",
+            {"type": "string", "pattern": schemas.COUNTRY_PATTERN},
+            "Price shipping and tax for this destination (default: the profile's address)",
+        ),
+        "shippingMethodQuery": query(
+            "shippingMethod",
+            {"type": "string", "pattern": schemas.ZONE_ID_PATTERN},
+            "Extension: price this method rather than the cheapest",
+        ),
         "status": query("status", STATUS, "Only orders in this status", required=True),
         "from": query("from", DATE, "The first UTC date (default: 29 days before `to`)"),
         "to": query("to", DATE, "The last UTC date, inclusive (default: today)"),
@@ -179,6 +190,7 @@ class Operation:
 _P, _O, _PAGE = ("productId",), ("orderId",), ("limit", "cursor")
 _V = ("productId", "variantId")
 _C = ("code",)
+_WHERE = ("countryQuery", "shippingMethodQuery")
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/health", "health", "Liveness", "health", (200, "Health")),
@@ -229,7 +241,8 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DELETE", "/products/{productId}/variants/{variantId}", "archive_variant",
               "Archive a variant", "catalog", (204, None), auth="admin", parameters=_V,
               errors=(404, 409)),
-    Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user"),
+    Operation("GET", "/cart", "get_cart", "My cart", "cart", (200, "Cart"), auth="user",
+              parameters=_WHERE),
     Operation("PUT", "/cart/items/{productId}", "put_cart_item",
               "Set a variant's quantity (the product id for a product without options)",
               "cart", (200, "Cart"), auth="user", body="CartItemRequest", parameters=_P,
@@ -262,6 +275,11 @@ OPERATIONS: tuple[Operation, ...] = (
               "Sales per UTC day, totals and top products of a date range (at most 366 days)",
               "reports", (200, "SalesReport"), auth="admin",
               parameters=("from", "to", "reportCurrency"), errors=(400,)),
+    Operation("PUT", "/cart/promotion", "put_cart_promotion", "Apply a promotion code",
+              "cart", (200, "Cart"), auth="user", body="CartPromotionRequest",
+              parameters=_WHERE, errors=(409,)),
+    Operation("DELETE", "/cart/promotion", "delete_cart_promotion", "Take the code off",
+              "cart", (200, "Cart"), auth="user", parameters=_WHERE),
     Operation("POST", "/admin/promotions", "create_promotion", "Add a promotion code",
               "promotions", (201, "Promotion"), auth="admin", body="PromotionCreateRequest",
               errors=(409,)),
@@ -296,7 +314,8 @@ def _statuses(op: Operation) -> list[int]:
         implied |= {429, 503}
     if op.body is not None:
         implied |= {400, 413}
-    if any(name in ("limit", "cursor", "category", "status") for name in op.parameters):
+    queries = ("limit", "cursor", "category", "status", "countryQuery", "shippingMethodQuery")
+    if any(name in queries for name in op.parameters):
         implied.add(400)
     if op.auth != "none":
         implied.add(401)

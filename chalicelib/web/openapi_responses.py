@@ -172,8 +172,26 @@ def response_schemas() -> dict[str, Schema]:
         "Cart": _object(
             {
                 "items": {"type": "array", "items": ref("PricedLine")},
+                "subtotalCents": _CENTS,
+                "discountCents": _CENTS,
+                "shippingCents": _nullable(_CENTS),
+                "taxCents": _nullable(_CENTS),
                 "totalCents": _CENTS,
                 "currency": schemas.CURRENCY,
+                "promotion": _nullable(_object({"code": _STRING, "discountCents": _CENTS})),
+                "promotionError": {"type": ["string", "null"]},
+                "shippingOptions": _nullable(
+                    {
+                        "type": "array",
+                        "items": _object(
+                            {
+                                "methodId": {"type": ["string", "null"]},
+                                "name": _STRING,
+                                "rateCents": _CENTS,
+                            }
+                        ),
+                    }
+                ),
                 "unavailable": {
                     "type": "array",
                     "items": ID,

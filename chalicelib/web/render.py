@@ -111,8 +111,22 @@ def cart(priced: PricedCart) -> Json:
     """A cart priced now."""
     return {
         "items": [line(item) for item in priced.lines],
+        "subtotalCents": priced.subtotal_cents,
+        "discountCents": priced.discount_cents,
+        "shippingCents": priced.shipping_cents,
+        "taxCents": priced.tax_cents,
         "totalCents": priced.total_cents,
         "currency": priced.currency,
+        "promotion": None
+        if priced.promotion_code is None
+        else {"code": priced.promotion_code, "discountCents": priced.discount_cents},
+        "promotionError": priced.promotion_error,
+        "shippingOptions": None
+        if priced.shipping_options is None
+        else [
+            {"methodId": option.method_id, "name": option.name, "rateCents": option.rate_cents}
+            for option in priced.shipping_options
+        ],
         "unavailable": priced.unavailable,
     }
 
