@@ -429,6 +429,12 @@ def place_order() -> Response:
     return Response(body=render.order(placed.order), status_code=201, headers=headers)
 
 
+@route("/orders/quote", ("POST",), auth=True)
+def quote_order() -> dict[str, Any]:
+    """The order `POST /orders` would place with this body, writing nothing."""
+    return render.quote(checkout.quote(caller(), body(schemas.ORDER_CREATE)))
+
+
 @route("/orders", auth=True)
 def list_orders() -> dict[str, Any]:
     """One page of the caller's orders, newest first."""

@@ -10,9 +10,18 @@ from chalicelib.domain import pricing
 from chalicelib.domain.errors import Conflict, InvalidInput, OutOfStock, Reason, ShopError
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.order_rules import Status
-from chalicelib.services import catalog, idempotency, orders, profiles
+from chalicelib.domain.promotions import (
+    Promotion,
+    PromotionProblem,
+    PromotionRejected,
+    PromotionUnavailable,
+    promotion_error,
+)
+from chalicelib.domain.totals import Totals, price_order
+from chalicelib.services import catalog, idempotency, orders, profiles, promotions, shop_config
 from chalicelib.storage import carts
 from chalicelib.storage import orders as order_table
+from chalicelib.storage import pricing as pricing_table
 from chalicelib.storage.models import Cart, HistoryEntry, Order, OrderLine
 
 
@@ -67,7 +76,62 @@ def _requested(caller: Caller, data: dict[str, Any]) -> tuple[list[tuple[str, in
     ), cart
 
 
+@dataclass(frozen=True)
+class _Priced:
+    """An order priced and not yet placed: what its transaction reserves and redeems."""
+
+    order: Order
+    reserve: list[tuple[str, int]]
+    cart: Cart | None
+    redemption: pricing_table.Redemption | None
+
+
+def quote(caller: Caller, data: dict[str, Any]) -> Order:
+    """The order a checkout would place now, priced the same way; nothing is written."""
+    return _price(caller, data, "").order
+
+
 def _place(caller: Caller, data: dict[str, Any], order_id: str) -> Order:
+    priced = _price(caller, data, order_id)
+    try:
+        order_table.place(priced.order, priced.reserve, priced.cart, priced.redemption)
+    except order_table.Refused as refused:
+        if refused.exists:
+            return orders.load(order_id)
+        if refused.short:
+            raise OutOfStock(refused.short) from None
+        if refused.promotion or refused.promotion_used:
+            raise _promotion_refused(caller, priced, refused) from None
+        raise Conflict(
+            "the cart changed during checkout; review it and try again", Reason.CART_CHANGED
+        ) from None
+    metrics.emit(metrics.ORDERS_PLACED, 1)
+    return priced.order
+
+
+def _promotion_refused(caller: Caller, priced: _Priced, refused: order_table.Refused) -> Exception:
+    """Why the transaction refused the promotion: the rule it breaks now, read again."""
+    code = str(priced.order.promotion_code)
+    problem = PromotionProblem.ALREADY_USED if refused.promotion_used else PromotionProblem.USED_UP
+    if not refused.promotion_used:
+        try:
+            promotions.applicable(
+                code,
+                caller.user_id,
+                currency=priced.order.currency,
+                subtotal_cents=int(priced.order.subtotal_cents),
+                held_by_cart=priced.cart is not None,
+            )
+        except (PromotionRejected, PromotionUnavailable) as exc:
+            return exc
+    return promotion_error(code, problem, None)
+
+
+def _price(caller: Caller, data: dict[str, Any], order_id: str) -> _Priced:
+    if "promotionCode" in data and "items" not in data:
+        raise InvalidInput(
+            "promotionCode: a cart checkout uses the cart's code (PUT /cart/promotion)"
+        )
     requested, cart = _requested(caller, data)
     snapshots = catalog.snapshots([vid for vid, _ in requested])
     lines = pricing.price(requested, snapshots)
@@ -75,19 +139,59 @@ def _place(caller: Caller, data: dict[str, Any], order_id: str) -> Order:
     if short:
         raise OutOfStock(short)
     currency = snapshots[lines[0].variant].currency
+    code = data.get("promotionCode") or (cart.promotion_code if cart is not None else None)
+    promotion = None
+    if code:
+        promotion = promotions.applicable(
+            code,
+            caller.user_id,
+            currency=currency,
+            subtotal_cents=pricing.total(lines),
+            held_by_cart=cart is not None,
+        )
+    config = shop_config.current()
+    country = data["shippingAddress"]["country"]
+    totals = price_order(
+        [line.line_total_cents for line in lines],
+        currency=currency,
+        country=country,
+        promotion=promotion,
+        zones=config.zones,
+        shipping_method=data.get("shippingMethod"),
+        tax_rate=config.rates.get(country),
+    )
     order = _new_order(caller, order_id, lines, currency, data)
-    try:
-        order_table.place(order, [(line.variant, line.quantity) for line in lines], cart)
-    except order_table.Refused as refused:
-        if refused.exists:
-            return orders.load(order_id)
-        if refused.short:
-            raise OutOfStock(refused.short) from None
-        raise Conflict(
-            "the cart changed during checkout; review it and try again", Reason.CART_CHANGED
-        ) from None
-    metrics.emit(metrics.ORDERS_PLACED, 1)
-    return order
+    _add_totals(order, totals, promotion)
+    redemption = None
+    if promotion is not None:
+        redemption = pricing_table.Redemption(
+            code=promotion.code,
+            user_id=caller.user_id,
+            order_id=order_id,
+            limited=promotion.max_redemptions is not None,
+            once_per_customer=promotion.once_per_customer,
+        )
+    reserve = [(line.variant, line.quantity) for line in lines]
+    return _Priced(order, reserve, cart, redemption)
+
+
+def _add_totals(order: Order, totals: Totals, promotion: Promotion | None) -> None:
+    """Every money component on the order, and each line's shares, in the order of pricing."""
+    order.subtotal_cents = totals.subtotal_cents
+    order.discount_cents = totals.discount_cents
+    order.shipping_cents = totals.shipping_cents
+    order.shipping_tax_cents = totals.shipping_tax_cents
+    order.tax_cents = totals.tax_cents
+    order.tax_rate_basis_points = totals.tax_rate_basis_points
+    order.tax_inclusive = totals.tax_inclusive
+    order.total_cents = totals.total_cents
+    order.refunded_cents = 0
+    order.shipping_method = totals.shipping_method
+    order.promotion_code = promotion.code if promotion else None
+    order.promotion_once_per_customer = promotion.once_per_customer if promotion else None
+    for line, share in zip(order.items, totals.lines, strict=True):
+        line.discount_cents = share.discount_cents
+        line.tax_cents = share.tax_cents
 
 
 def _new_order(

@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.domain import variants
 from chalicelib.domain.order_rules import Status
+from chalicelib.storage import pricing
 from chalicelib.storage.models import Cart, HistoryEntry, Order, Product, condition_failed
 from chalicelib.storage.paging import Listing, Page, newest_first
 from chalicelib.storage.transactions import Cancelled, Transaction, with_retries
@@ -44,6 +45,8 @@ class Refused(Exception):
     exists: bool = False  # the order id is taken: a retry of a checkout that already committed
     short: list[str] = field(default_factory=list)  # variants without the stock asked for
     cart_changed: bool = False  # the cart is not the version that was priced
+    promotion: bool = False  # the promotion is used up or no longer active
+    promotion_used: bool = False  # the user has redeemed this oncePerCustomer code already
 
 
 def _by_product(reserve: list[tuple[str, int]]) -> dict[str, list[tuple[str, int]]]:
@@ -73,11 +76,19 @@ def _reservation(product_id: str, lines: list[tuple[str, int]]) -> tuple[list[An
     return actions, condition
 
 
-def place(order: Order, reserve: list[tuple[str, int]], cart: Cart | None) -> None:
-    """Put a new order, take each (variant, quantity)'s stock and delete the priced cart: all, or
-    Refused. Conflicts with concurrent transactions are retried, then `Unavailable` (a 503)."""
+def place(
+    order: Order,
+    reserve: list[tuple[str, int]],
+    cart: Cart | None,
+    redemption: pricing.Redemption | None = None,
+) -> None:
+    """Put a new order, take each (variant, quantity)'s stock, redeem its promotion and delete the
+    priced cart: all, or Refused. Conflicts with concurrent transactions are retried, then
+    `Unavailable` (a 503)."""
     groups = _by_product(reserve)
     transaction = Transaction()
+    if redemption is not None:
+        pricing.add_redemption(transaction, redemption)
     if cart is not None:
         transaction.delete("cart", cart, condition=Cart.version == cart.version)
     transaction.put("order", order, condition=Order.order_id.does_not_exist())
@@ -97,6 +108,8 @@ def place(order: Order, reserve: list[tuple[str, int]], cart: Cart | None) -> No
                 for variant, _ in lines
             ],
             cart_changed="cart" in failed,
+            promotion="promotion" in failed,
+            promotion_used="promotion-user" in failed,
         ) from None
 
 
@@ -166,6 +179,9 @@ def _move_releasing_stock(order: Order, actions: list[Any], condition: Any) -> b
             actions=[_restock(variant, quantity) for variant, quantity in group],
             condition=Product.product_id.exists(),
         )
+    redemption = redemption_of(order)
+    if redemption is not None:  # given back exactly once: with the one move that releases stock
+        pricing.add_release(transaction, redemption)
     try:
         with_retries(transaction.commit)
     except Cancelled as cancelled:
@@ -181,6 +197,19 @@ def pending_before(cutoff: str, limit: int) -> list[Order]:
         Order.status_index.query(
             Status.PENDING.value, Order.sort_key < cutoff, limit=limit, scan_index_forward=True
         )
+    )
+
+
+def redemption_of(order: Order) -> pricing.Redemption | None:
+    """The promotion an order redeemed, if any."""
+    if not order.promotion_code:
+        return None
+    return pricing.Redemption(
+        code=order.promotion_code,
+        user_id=order.user_id,
+        order_id=order.order_id,
+        limited=True,
+        once_per_customer=bool(order.promotion_once_per_customer),
     )
 
 

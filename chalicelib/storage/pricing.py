@@ -19,6 +19,7 @@ from chalicelib.domain.promotions import Promotion
 from chalicelib.domain.totals import ShippingMethod, ShippingZone, TaxRate
 from chalicelib.storage.models import PricingEntry, condition_failed, transactions
 from chalicelib.storage.paging import Listing, Page, newest_first
+from chalicelib.storage.transactions import Transaction
 
 PROMOTION = "PROMOTION"
 CONFIG = "CONFIG"
@@ -129,18 +130,24 @@ class Redemption:
     once_per_customer: bool
 
 
-def add_redemption(transaction: TransactWrite, redemption: Redemption) -> None:
-    """Add a redemption's items to a checkout's transaction (count it, hold the user's turn)."""
+def add_redemption(transaction: Transaction, redemption: Redemption) -> None:
+    """Add a redemption's items to a checkout's transaction: count it, hold the user's turn.
+
+    Labels: "promotion" (active, and below maxRedemptions when limited) and "promotion-user"
+    (no redemption of this user yet).
+    """
     condition = PricingEntry.pk.exists() & (PricingEntry.active == True)  # noqa: E712
     if redemption.limited:
         condition &= PricingEntry.redemptions < PricingEntry.max_redemptions
     transaction.update(
+        "promotion",
         PricingEntry(promotion_key(redemption.code), PROMOTION),
         actions=[PricingEntry.redemptions.add(1)],
         condition=condition,
     )
     if redemption.once_per_customer:
-        transaction.save(
+        transaction.put(
+            "promotion-user",
             PricingEntry(
                 promotion_key(redemption.code),
                 _user_key(redemption.user_id),
@@ -150,15 +157,17 @@ def add_redemption(transaction: TransactWrite, redemption: Redemption) -> None:
         )
 
 
-def add_release(transaction: TransactWrite, redemption: Redemption) -> None:
+def add_release(transaction: Transaction, redemption: Redemption) -> None:
     """Add the giving back of a redemption to the transaction that releases the order's stock."""
     transaction.update(
+        "promotion",
         PricingEntry(promotion_key(redemption.code), PROMOTION),
         actions=[PricingEntry.redemptions.add(-1)],
         condition=PricingEntry.pk.exists(),
     )
     if redemption.once_per_customer:
         transaction.delete(
+            "promotion-user",
             PricingEntry(promotion_key(redemption.code), _user_key(redemption.user_id)),
             condition=PricingEntry.order_id == redemption.order_id,
         )

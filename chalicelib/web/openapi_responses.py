@@ -202,25 +202,29 @@ def response_schemas() -> dict[str, Schema]:
             "Priced from the catalog at read time",
         ),
         "HistoryEntry": _object({"status": STATUS, "at": _TIME}),
-        "Order": _object(
+        "OrderLine": _object(
             {
-                "orderId": ID,
-                "userId": ID,
-                "status": STATUS,
-                "failureReason": {
-                    "type": ["string", "null"],
-                    "description": "Why a PAYMENT_FAILED order failed: declined, error or timeout "
-                    "(null otherwise; clients must accept values they do not know)",
-                },
-                "items": {"type": "array", "minItems": 1, "items": ref("PricedLine")},
-                "totalCents": _CENTS,
-                "currency": schemas.CURRENCY,
-                "shippingAddress": ref("Address"),
-                "trackingNumber": {"type": ["string", "null"]},
-                "history": {"type": "array", "minItems": 1, "items": ref("HistoryEntry")},
-                "createdAt": _TIME,
-                "updatedAt": _TIME,
-            }
+                "productId": ID,
+                "variantId": ID,
+                "sku": {"type": ["string", "null"]},
+                "options": OPTIONS,
+                "name": _STRING,
+                "quantity": schemas.QUANTITY,
+                "unitPriceCents": _CENTS,
+                "lineTotalCents": _CENTS,
+                "discountCents": _CENTS,
+                "taxCents": _CENTS,
+            },
+            "A line as ordered, with its shares of the discount and of exclusive tax",
+        ),
+        "Order": _object(_order_fields()),
+        "Quote": _object(
+            {
+                name: schema
+                for name, schema in _order_fields().items()
+                if name not in ("orderId", "status", "history", "createdAt", "updatedAt")
+            },
+            "The order POST /orders would place with the same body; nothing is written",
         ),
         "OrderPage": _page("Order"),
         **_report_schemas(),
@@ -310,6 +314,37 @@ def _search_page() -> Schema:
         "description": "With q or a price filter: counted over every match, not just the page",
     }
     return page
+
+
+def _order_fields() -> Schema:
+    return {
+        "orderId": ID,
+        "userId": ID,
+        "status": STATUS,
+        "failureReason": {
+            "type": ["string", "null"],
+            "description": "Why a PAYMENT_FAILED order failed: declined, error or timeout "
+            "(null otherwise; clients must accept values they do not know)",
+        },
+        "items": {"type": "array", "minItems": 1, "items": ref("OrderLine")},
+        "subtotalCents": _CENTS,
+        "discountCents": _CENTS,
+        "shippingCents": _CENTS,
+        "shippingTaxCents": _CENTS,
+        "taxCents": _CENTS,
+        "taxRateBasisPoints": {"type": ["integer", "null"], "minimum": 0, "maximum": 10_000},
+        "taxInclusive": {"type": ["boolean", "null"]},
+        "totalCents": _CENTS,
+        "refundedCents": _CENTS,
+        "currency": schemas.CURRENCY,
+        "promotionCode": {"type": ["string", "null"]},
+        "shippingMethod": {"type": ["string", "null"]},
+        "shippingAddress": ref("Address"),
+        "trackingNumber": {"type": ["string", "null"]},
+        "history": {"type": "array", "minItems": 1, "items": ref("HistoryEntry")},
+        "createdAt": _TIME,
+        "updatedAt": _TIME,
+    }
 
 
 def _page(item: str) -> Schema:

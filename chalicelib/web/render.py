@@ -162,11 +162,26 @@ def order(item: Order) -> Json:
                 "quantity": int(ordered.quantity),
                 "unitPriceCents": int(ordered.unit_price_cents),
                 "lineTotalCents": int(ordered.line_total_cents),
+                "discountCents": _cents(ordered.discount_cents),
+                "taxCents": _cents(ordered.tax_cents),
             }
             for ordered in item.items
         ],
+        # Orders placed before a field existed read it as 0 (money) or null (API.md, Orders).
+        "subtotalCents": _cents(item.subtotal_cents),
+        "discountCents": _cents(item.discount_cents),
+        "shippingCents": _cents(item.shipping_cents),
+        "shippingTaxCents": _cents(item.shipping_tax_cents),
+        "taxCents": _cents(item.tax_cents),
+        "taxRateBasisPoints": None
+        if item.tax_rate_basis_points is None
+        else int(item.tax_rate_basis_points),
+        "taxInclusive": item.tax_inclusive,
         "totalCents": int(item.total_cents),
+        "refundedCents": _cents(item.refunded_cents),
         "currency": item.currency,
+        "promotionCode": item.promotion_code,
+        "shippingMethod": item.shipping_method,
         "shippingAddress": address(item.shipping_address),
         "trackingNumber": item.tracking_number,
         "history": [{"status": entry.status, "at": entry.at} for entry in item.history],
@@ -178,6 +193,21 @@ def order(item: Order) -> Json:
 def webhook_receipt(receipt: Receipt) -> Json:
     """A webhook's acknowledgement: received, and what the shop did with it."""
     return {"received": True, "outcome": receipt.outcome}
+
+
+QUOTE_LEAVES_OUT = ("orderId", "status", "history", "createdAt", "updatedAt")
+
+
+def quote(item: Order) -> Json:
+    """The order a checkout would place: the Order without its id, status, history and times."""
+    body = order(item)
+    for name in QUOTE_LEAVES_OUT:
+        del body[name]
+    return body
+
+
+def _cents(value: Any) -> int:
+    return 0 if value is None else int(value)
 
 
 def profile(item: Profile, *, is_admin: bool) -> Json:

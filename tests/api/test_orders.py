@@ -44,6 +44,8 @@ def test_an_order_is_priced_from_the_catalog_and_reserves_stock(api, shopper, pr
         "quantity": 2,
         "unitPriceCents": 1250,
         "lineTotalCents": 2500,
+        "discountCents": 0,
+        "taxCents": 0,
     }
     assert [h["status"] for h in order["history"]] == ["PENDING"]
     assert order["shippingAddress"] == {**ADDRESS, "line2": None}

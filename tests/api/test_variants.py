@@ -208,6 +208,8 @@ def test_an_order_reserves_each_variants_own_stock(api, shopper, tee):
         "quantity": 2,
         "unitPriceCents": 2000,
         "lineTotalCents": 4000,
+        "discountCents": 0,
+        "taxCents": 0,
     }
     assert answer.json["totalCents"] == 2 * 2000 + 3 * 2500
     assert variant_stock(api, pid, red["variantId"]) == 3
