@@ -130,7 +130,8 @@ def _totals(
 
 def _lines(cart: Cart | None) -> PricedCart:
     """A cart's lines priced from the catalog now; archived variants or products, a product that
-    gained options since it was added, and other-currency products are set apart as `unavailable`."""
+    gained options since it was added, and other-currency products are set apart (`unavailable`).
+    """
     lines = carts.lines(cart)
     known = catalog.snapshots(list(lines))
     active = [
