@@ -155,3 +155,60 @@ def create_account(idp: Any, pool_id: str, account: Account) -> str:
         caller = Caller(str(user_id), account.email, is_admin="admin" in account.groups)
         update_profile(caller, {"address": account.address})
     return str(user_id)
+
+
+# Shipping: every country is served, and its cheapest method is free, so a client that knows
+# nothing of shipping sees the totals it saw before; express costs extra. No US tax rate (round
+# one's totals stay), VAT inside GB prices (inclusive), Canada's GST on top (exclusive).
+DEMO_ZONES: dict[str, dict[str, Any]] = {
+    "domestic": {
+        "name": "United States",
+        "countries": ["US"],
+        "methods": [
+            {"methodId": "standard", "name": "Standard (5-7 days)", "rateCents": 0,
+             "currency": "USD"},
+            {"methodId": "express", "name": "Express (1-2 days)", "rateCents": 1500,
+             "currency": "USD"},
+        ],
+    },
+    "europe": {
+        "name": "Europe",
+        "countries": ["GB", "IE", "FR", "DE", "NL", "ES", "IT"],
+        "methods": [
+            {"methodId": "standard", "name": "Standard (7-10 days)", "rateCents": 0,
+             "currency": "USD"},
+            {"methodId": "express", "name": "Express (2-3 days)", "rateCents": 2500,
+             "currency": "USD", "freeOverCents": 30000},
+        ],
+    },
+    "world": {
+        "name": "Rest of the world",
+        "countries": ["*"],
+        "methods": [
+            {"methodId": "standard", "name": "Standard (10-20 days)", "rateCents": 0,
+             "currency": "USD"},
+            {"methodId": "express", "name": "Express (3-5 days)", "rateCents": 3500,
+             "currency": "USD"},
+        ],
+    },
+}  # fmt: skip
+DEMO_TAX_RATES: dict[str, tuple[int, bool]] = {"GB": (2000, True), "CA": (500, False)}
+DEMO_PROMOTIONS: tuple[dict[str, Any], ...] = (
+    {"code": "WELCOME10", "kind": "percent", "percentOff": 10},
+    {"code": "SAVE5", "kind": "fixed", "amountOffCents": 500, "currency": "USD",
+     "minSubtotalCents": 2000},
+    {"code": "FIRSTORDER", "kind": "percent", "percentOff": 15, "oncePerCustomer": True},
+    {"code": "LIMITED20", "kind": "percent", "percentOff": 20, "maxRedemptions": 100},
+)  # fmt: skip
+
+
+def seed_pricing() -> None:
+    """Shipping zones, tax rates and promotion codes, written through the app's services."""
+    from chalicelib.services import promotions, shop_config
+
+    for zone_id, zone in DEMO_ZONES.items():
+        shop_config.put_zone(zone_id, zone)
+    for country, (points, inclusive) in DEMO_TAX_RATES.items():
+        shop_config.put_rate(country, points, inclusive)
+    for promotion in DEMO_PROMOTIONS:
+        promotions.create(promotion)

@@ -28,7 +28,7 @@ from devstack.moto_server import LockedMotoServer, start_moto
 from devstack.ports import PortBusy, check_ports
 from devstack.processes import Child, Command, Stopping, answers_http, wait_until
 from devstack.pump import READY
-from devstack.seed import create_account, seed_catalog
+from devstack.seed import create_account, seed_catalog, seed_pricing
 from devstack.settings import HOST, REGION, DevSettings
 from devstack.store import (
     CorruptSnapshot,
@@ -271,6 +271,7 @@ class LocalStack:
             self.env["IMAGES_BUCKET"],
             self.env["IMAGES_BASE_URL"],
         )
+        seed_pricing()
         idp = session.client("cognito-idp", endpoint_url=endpoint)
         for account in (s.admin, s.shopper):
             create_account(idp, self.env["USER_POOL_ID"], account)
