@@ -21,6 +21,11 @@ TARGETS = {
     "GET /products (page 1)": 1,
     "POST /orders, 3 lines, Idempotency-Key": 4,
     "POST /orders, 3 lines, no key": 2,
+    # Issue 17: a promotion adds one read (the code and the caller's redemption, one BatchGetItem)
+    # and its items to the one transaction; the zones and rates are cached per container.
+    "POST /orders, 3 lines, promotion code, no key": 3,
+    "GET /cart?country= (promotion on the cart)": 3,
+    "POST /orders/quote, 3 lines, promotion code": 2,
     "GET /orders": 1,
     "GET /admin/orders?status=": 1,
     "GET /admin/reports/sales (366 days)": 2,
@@ -76,6 +81,37 @@ def _ok(answer: Answer, *statuses: int) -> Answer:
     if answer.status not in (statuses or (200,)):
         raise AssertionError(f"unexpected answer {answer.status}: {answer.body}")
     return answer
+
+
+def _pricing(call: Callable[..., Any], admin: User, shopper: User, lines: dict[str, Any]) -> None:
+    """Issue 17's routes: the admin's pricing writes, a cart with a code, a promotion checkout."""
+    zone = {
+        "name": "Everywhere",
+        "countries": ["*"],
+        "methods": [{"methodId": "std", "name": "Std", "rateCents": 0, "currency": "USD"}],
+    }
+    call("PUT /admin/shipping/zones/{id}", "PUT", "/admin/shipping/zones/all", user=admin,
+         body=zone)  # fmt: skip
+    rate = {"rateBasisPoints": 2000, "inclusive": True}
+    call("PUT /admin/tax/rates/{country}", "PUT", "/admin/tax/rates/GB", user=admin, body=rate)
+    code = {"code": f"B{uuid.uuid4().hex[:8]}", "kind": "percent", "percentOff": 10}
+    call("POST /admin/promotions", "POST", "/admin/promotions", 201, user=admin, body=code)
+    call("GET /admin/promotions", "GET", "/admin/promotions", user=admin)
+    with_code = {**lines, "promotionCode": code["code"]}
+    # The writes above dropped this container's cached zones and rates: read them once, unmeasured
+    # (a container pays that one Query per SHOP_CONFIG_CACHE_SECONDS, 60 by default).
+    call("GET /cart?country= (reads the zones and rates once)", "GET", "/cart?country=GB",
+         user=shopper)  # fmt: skip
+    call("POST /orders/quote, 3 lines, promotion code", "POST", "/orders/quote", user=shopper,
+         body=with_code)  # fmt: skip
+    call("POST /orders, 3 lines, promotion code, no key", "POST", "/orders", 201, user=shopper,
+         body=with_code)  # fmt: skip
+    first = lines["items"][0]["productId"]
+    call("PUT /cart/items/{id} (cart for a code)", "PUT", f"/cart/items/{first}", user=shopper,
+         body={"quantity": 1})  # fmt: skip
+    call("PUT /cart/promotion", "PUT", "/cart/promotion?country=GB", user=shopper,
+         body={"code": code["code"]})  # fmt: skip
+    call("GET /cart?country= (promotion on the cart)", "GET", "/cart?country=GB", user=shopper)
 
 
 def _routes(shop: Shop, count: Counting, admin: User, shopper: User) -> None:
@@ -177,6 +213,7 @@ def _routes(shop: Shop, count: Counting, admin: User, shopper: User) -> None:
     year = "/admin/reports/sales?from=2025-01-01&to=2026-01-01"
     call("GET /admin/reports/sales (366 days)", "GET", year, user=admin)
     call("GET /admin/reports/sales (default 30 days)", "GET", "/admin/reports/sales", user=admin)
+    _pricing(call, admin, shopper, lines)
     call("DELETE /products/{id}", "DELETE", f"/products/{ids[2]}", 204, user=admin)
 
 
