@@ -16,6 +16,7 @@ from chalicelib.config import settings
 from chalicelib.domain import notices
 from chalicelib.domain.errors import InvalidTransition
 from chalicelib.domain.order_rules import RELEASES_STOCK, Actor, Event, FailureReason, Status
+from chalicelib.domain.totals import cancel_refund_cents
 from chalicelib.services import orders
 from chalicelib.services.payment_webhooks import PAYMENT_UPDATED
 from chalicelib.services.profiles import mail_address
@@ -110,8 +111,14 @@ def refund_if_captured(order_id: str, order: Order | None = None) -> None:
     if capture is None:
         return
     _announce(order, Event.PAYMENT_CAPTURED, capture.amount_cents, capture.currency, capture.at)
-    payment_provider().refund(order_id, capture.amount_cents, capture.currency)
-    _announce(order, Event.PAYMENT_REFUNDED, capture.amount_cents, capture.currency)
+    # What was captured less what was refunded already (a return's refund): never more than paid.
+    amount = cancel_refund_cents(
+        paid_cents=capture.amount_cents, refunded_cents=int(order.refunded_cents or 0)
+    )
+    if amount == 0:
+        return
+    payment_provider().refund(order_id, amount, capture.currency)
+    _announce(order, Event.PAYMENT_REFUNDED, amount, capture.currency)
     metrics.emit(metrics.REFUNDS, 1)
 
 
