@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,7 +33,8 @@ from chalicelib import clock
 from chalicelib.adapters import events
 from chalicelib.config import settings
 from chalicelib.domain.order_rules import MOVES
-from chalicelib.storage.models import LedgerEntry, Order, Product
+from chalicelib.storage.models import LedgerEntry, Order, PricingEntry, Product
+from chalicelib.storage.pricing import PROMOTION, promotion_key
 from devstack.lambda_events import dynamodb_record, sqs_record
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
 from tests.support.data import ADDRESS
@@ -52,7 +54,9 @@ SHIPPED = {"FULFILLED", "DELIVERED"}
 REFUNDABLE = {"CANCELLED", "PAYMENT_FAILED"}
 # SAGA_INVARIANTS=refunds,shipments,stock,pending,history,money_events checks only those (to
 # record one counterexample after another); the default is every invariant.
-_ALL = ("refunds", "shipments", "stock", "pending", "history", "money_events")
+_ALL = ("refunds", "shipments", "stock", "pending", "history", "money_events", "redemptions")
+# Each example's promotion code is limited to this many redemptions, so "used up" happens too.
+CODE_LIMIT = 3
 CHECKS = frozenset(filter(None, os.environ.get("SAGA_INVARIANTS", ",".join(_ALL)).split(",")))
 
 
@@ -187,6 +191,13 @@ class SagaMachine(RuleBasedStateMachine):
             )
             assert answer.status == 201, answer.json
             self.products[answer.json["productId"]] = stock
+        self.code = f"SAGA-{uuid.uuid4().hex[:12]}".upper()
+        answer = self.api.post(
+            "/admin/promotions",
+            {"code": self.code, "kind": "percent", "percentOff": 10, "maxRedemptions": CODE_LIMIT},
+            user=self.admin,
+        )
+        assert answer.status == 201, answer.json
         self._collect()  # skip the stream records of earlier examples
 
     # --- the shop's actors ----------------------------------------------------------------------
@@ -195,15 +206,18 @@ class SagaMachine(RuleBasedStateMachine):
         product=st.integers(0, 1),
         quantity=st.integers(1, 3),
         token=st.sampled_from(TOKENS),
+        with_code=st.booleans(),
     )
-    def place(self, product: int, quantity: int, token: str) -> None:
-        """A shopper checks out one line."""
+    def place(self, product: int, quantity: int, token: str, with_code: bool = False) -> None:
+        """A shopper checks out one line, maybe with the example's limited promotion code."""
         pid = list(self.products)[product]
-        body = {
+        body: dict[str, Any] = {
             "items": [{"productId": pid, "quantity": quantity}],
             "shippingAddress": ADDRESS,
             "paymentToken": token,
         }
+        if with_code:
+            body["promotionCode"] = self.code
         answer = self.api.post("/orders", body, user=self.shopper)
         assert answer.status in (201, 409), answer.json
         if answer.status == 201:
@@ -294,6 +308,21 @@ class SagaMachine(RuleBasedStateMachine):
             assert on_hand[pid] + held[pid] == expected, (pid, on_hand[pid], held[pid], expected)
 
     @invariant()
+    def redemptions_are_given_back_exactly_once(self) -> None:
+        """The code's count = its orders still active or shipped: an order that ends CANCELLED or
+        PAYMENT_FAILED gave its redemption back once, with its stock; never past the limit."""
+        if "redemptions" not in CHECKS:
+            return
+        entry = PricingEntry.get(promotion_key(self.code), PROMOTION)
+        holding = [
+            order.order_id
+            for order in self._orders()
+            if order.promotion_code == self.code and order.status in ACTIVE | SHIPPED
+        ]
+        assert int(entry.redemptions) == len(holding), (int(entry.redemptions), holding)
+        assert int(entry.redemptions) <= CODE_LIMIT
+
+    @invariant()
     def every_history_step_is_a_legal_move(self) -> None:
         """Each status in an order's history follows the one before by an allowed move."""
         if "history" not in CHECKS:
@@ -325,6 +354,7 @@ class SagaMachine(RuleBasedStateMachine):
         self._sweep()
         self._settle()
         self.stock_is_conserved()
+        self.redemptions_are_given_back_exactly_once()
         self.every_history_step_is_a_legal_move()
         self.nothing_is_booked_for_a_cancelled_order()
         final = self._orders()
