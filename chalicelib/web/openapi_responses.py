@@ -138,7 +138,7 @@ def response_schemas() -> dict[str, Schema]:
                         {"name": _STRING, "values": {"type": "array", "items": _STRING}}
                     ),
                 },
-                "variants": {"type": "array", "minItems": 1, "items": ref("Variant")},
+                "variants": {"type": "array", "items": ref("Variant")},
             },
         ),
         "ProductPage": _search_page(),
