@@ -13,7 +13,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from devstack.lambda_events import dynamodb_record, sqs_record
+from devstack.lambda_events import sqs_record
+from harness.streams import StreamFeed
 
 REGION = "us-east-1"
 HANDLERS = {
@@ -32,38 +33,13 @@ class Pipeline:
     orders_table: str
     queue_urls: dict[str, str]
     failures: list[str] = field(default_factory=list)
-    _iterators: dict[str, str] = field(default_factory=dict)
-
-    def _stream_arn(self) -> str:
-        arn: str = boto3.client("dynamodb").describe_table(TableName=self.orders_table)["Table"][
-            "LatestStreamArn"
-        ]
-        return arn
+    _orders: StreamFeed | None = None
 
     def publish_changes(self) -> int:
         """Deliver new order stream records to the publisher; answer how many."""
-        # botocore now addresses streams at <account>.streams-ddb.<region>, which moto's in-process
-        # mock does not route yet; the classic endpoint reaches the same backend.
-        streams = boto3.client(
-            "dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
-        )
-        arn = self._stream_arn()
-        records: list[dict[str, Any]] = []
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
-            iterator = (
-                self._iterators.get(shard_id)
-                or streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            answer = streams.get_records(ShardIterator=iterator)
-            records += answer["Records"]
-            self._iterators[shard_id] = answer["NextShardIterator"]
-        if records:
-            event = {"Records": [dynamodb_record(r, arn) for r in records]}
-            self.client.lambda_.invoke("publish_order_events", event)
-        return len(records)
+        if self._orders is None:
+            self._orders = StreamFeed(self.client, self.orders_table, "publish_order_events")
+        return self._orders.deliver()
 
     def receive(self, queue: str, limit: int = 10) -> list[dict[str, Any]]:
         """Messages waiting in a queue, as Lambda would receive them."""
