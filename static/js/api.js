@@ -61,7 +61,11 @@ export async function uploadToPresignedUrl(uploadUrl, file) {
 }
 
 // Cart
-export const getCart = (opts) => authed("GET", "/cart", opts);
+// `where` is {country, shippingMethod}: the cart's shipping options and totals for that destination.
+export const getCart = ({ country, shippingMethod, ...opts } = {}) =>
+  authed("GET", "/cart", { ...opts, query: { country, shippingMethod } });
+export const applyPromotion = (code) => authed("PUT", "/cart/promotion", { body: { code } });
+export const removePromotion = () => authed("DELETE", "/cart/promotion");
 export const setCartItem = (productId, quantity) =>
   authed("PUT", `/cart/items/${enc(productId)}`, { body: { quantity } });
 export const removeCartItem = (productId) => authed("DELETE", `/cart/items/${enc(productId)}`);
@@ -73,6 +77,7 @@ export const placeOrder = (body, idempotencyKey) =>
 export const listOrders = ({ limit, cursor, signal } = {}) => authed("GET", "/orders", { query: page({ limit, cursor }), signal });
 export const getOrder = (orderId, { signal } = {}) => authed("GET", `/orders/${enc(orderId)}`, { signal });
 export const cancelOrder = (orderId) => authed("POST", `/orders/${enc(orderId)}/cancel`);
+export const quoteOrder = (body) => authed("POST", "/orders/quote", { body });
 
 // Admin
 export const listOrdersByStatus = ({ status, limit, cursor, signal } = {}) =>
@@ -87,3 +92,15 @@ export const adjustVariantStock = (productId, variantId, delta) =>
   authed("POST", `/products/${enc(productId)}/variants/${enc(variantId)}/stock`, { body: { delta } });
 export const archiveVariant = (productId, variantId) =>
   authed("DELETE", `/products/${enc(productId)}/variants/${enc(variantId)}`);
+
+// Promotions, shipping zones and tax rates (admin)
+export const listPromotions = ({ limit, cursor, signal } = {}) =>
+  authed("GET", "/admin/promotions", { query: page({ limit, cursor }), signal });
+export const createPromotion = (body) => authed("POST", "/admin/promotions", { body });
+export const updatePromotion = (code, patch) => authed("PATCH", `/admin/promotions/${enc(code)}`, { body: patch });
+export const listZones = ({ signal } = {}) => authed("GET", "/admin/shipping/zones", { signal });
+export const putZone = (zoneId, body) => authed("PUT", `/admin/shipping/zones/${enc(zoneId)}`, { body });
+export const deleteZone = (zoneId) => authed("DELETE", `/admin/shipping/zones/${enc(zoneId)}`);
+export const listTaxRates = ({ signal } = {}) => authed("GET", "/admin/tax/rates", { signal });
+export const putTaxRate = (country, body) => authed("PUT", `/admin/tax/rates/${enc(country)}`, { body });
+export const deleteTaxRate = (country) => authed("DELETE", `/admin/tax/rates/${enc(country)}`);

@@ -27,6 +27,8 @@ const routes = [
   { path: "/admin/products/:productId", load: () => import("./pages/admin-product-edit.js"), auth: true, admin: true },
   { path: "/admin/orders", load: () => import("./pages/admin-orders.js"), auth: true, admin: true },
   { path: "/admin/sales", load: () => import("./pages/admin-sales.js"), auth: true, admin: true },
+  { path: "/admin/promotions", load: () => import("./pages/admin-promotions.js"), auth: true, admin: true },
+  { path: "/admin/shipping", load: () => import("./pages/admin-shipping.js"), auth: true, admin: true },
 ];
 
 // GET /me/notifications is an optional extension: show its page only when the route exists.

@@ -3,8 +3,22 @@ import * as api from "./api.js";
 import { getState, setState } from "./store.js";
 import { MAX_QUANTITY } from "./limits.js";
 
-export async function loadCart() {
-  const cart = await api.getCart();
+/** The cart, priced for a destination when `where` names one ({country, shippingMethod}). */
+export async function loadCart(where = {}) {
+  const cart = await api.getCart(where);
+  setState({ cart });
+  return cart;
+}
+
+/** Put a promotion code on the cart (a 400 or 409 says why it cannot apply). */
+export async function applyCode(code) {
+  const cart = await api.applyPromotion(code);
+  setState({ cart });
+  return cart;
+}
+
+export async function removeCode() {
+  const cart = await api.removePromotion();
   setState({ cart });
   return cart;
 }

@@ -71,6 +71,8 @@ function menuItems() {
       link("#/admin/products", "Products", "nav-admin-products"),
       link("#/admin/orders", "All orders", "nav-admin-orders"),
       link("#/admin/sales", "Sales", "nav-admin-sales"),
+      link("#/admin/promotions", "Promotions", "nav-admin-promotions"),
+      link("#/admin/shipping", "Shipping and tax", "nav-admin-shipping"),
     );
   }
   const email = (me && me.email) || sessionEmail();

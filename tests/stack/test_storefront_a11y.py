@@ -56,6 +56,8 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin-orders", "/admin/orders?status=CONFIRMED"),
     ("admin", "admin-orders-fulfilled", "/admin/orders"),
     ("admin", "admin-sales", "/admin/sales"),
+    ("admin", "admin-promotions", "/admin/promotions"),
+    ("admin", "admin-shipping", "/admin/shipping"),
     ("admin", "order", "/orders/{order}"),
 )
 

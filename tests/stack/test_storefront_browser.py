@@ -448,3 +448,83 @@ def test_the_admin_sees_the_day_s_revenue_in_the_sales_chart_and_its_table(
         expect(admin.testid("sales-top-row").first).to_be_visible()
         admin.snap("admin-sales")
         admin.assert_clean()
+
+
+def test_a_shopper_applies_a_code_and_ships_express_to_gb_with_vat_inside_the_total(
+    browser: Any, stack: RunningStack
+) -> None:
+    """The seed's WELCOME10 code, its Europe zone's express method and GB's inclusive 20 % VAT."""
+    from playwright.sync_api import expect
+
+    headers = stack.bearer(stack.shopper.email, stack.shopper.password)
+    requests.delete(f"{stack.api_url}/cart", headers=headers, timeout=10)
+    listed = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10).json()
+    # A product without options, cheap enough that express is not free (Europe: free over $300).
+    product = min(
+        (p for p in listed["items"] if p["stock"] >= 5 and p["priceCents"] < 20_000),
+        key=lambda p: p["priceCents"],
+    )
+    gb = {**ADDRESS, "country": "GB"}
+
+    with session(browser, stack, "promotion") as shopper:
+        shopper.go("/login")
+        shopper.title("Log in")
+        shopper.testid("login-email").fill(stack.shopper.email)
+        shopper.testid("login-password").fill(stack.shopper.password)
+        shopper.testid("login-submit").click()
+        shopper.title("Catalog")
+        shopper.go(f"/products/{product['productId']}")
+        shopper.title(product["name"])
+        shopper.testid("add-to-cart").click()
+        expect(shopper.testid("message").first).to_contain_text("to your cart")
+
+        shopper.testid("nav-cart").click()
+        shopper.title("Your cart")
+        shopper.testid("promotion-input").fill("welcome10")
+        shopper.testid("promotion-apply").click()
+        expect(shopper.testid("promotion-code")).to_have_text("WELCOME10")
+        discount = (product["priceCents"] * 10 + 50) // 100
+        expect(shopper.testid("summary-discount")).to_have_attribute("data-cents", str(-discount))
+        shopper.snap("cart-promotion")
+
+        shopper.testid("checkout-link").click()
+        shopper.title("Checkout")
+        for testid, key in (("line1", "line1"), ("city", "city"), ("postal-code", "postalCode")):
+            shopper.testid(f"shipping-{testid}").fill(str(gb[key]))
+        shopper.testid("shipping-country").fill("GB")
+        shopper.testid("shipping-country").press("Tab")
+        express = shopper.page.locator("[data-testid=shipping-option][data-method-id=express]")
+        expect(express).to_be_visible()
+        express.check()
+        quote = requests.post(
+            f"{stack.api_url}/orders/quote",
+            json={"shippingAddress": gb, "paymentToken": "tok_visa", "shippingMethod": "express"},
+            headers=headers,
+            timeout=10,
+        ).json()
+        assert quote["taxInclusive"] is True, quote
+        assert quote["shippingCents"] == 2500, quote
+        assert quote["totalCents"] == product["priceCents"] - discount + 2500
+        expect(shopper.testid("checkout-total")).to_have_attribute(
+            "data-cents", str(quote["totalCents"])
+        )
+        expect(shopper.testid("summary-tax")).to_contain_text("included")
+        expect(shopper.testid("summary-tax")).to_have_attribute(
+            "data-cents", str(quote["taxCents"])
+        )
+        shopper.snap("checkout-express-gb")
+        shopper.testid("payment-token").select_option("tok_visa")
+        shopper.testid("checkout-submit").click()
+        expect(shopper.testid("order-detail")).to_be_visible()
+        expect(shopper.testid("order-total")).to_have_attribute(
+            "data-cents", str(quote["totalCents"])
+        )
+        expect(shopper.testid("order-tax")).to_contain_text("included")
+        expect(shopper.testid("order-shipping")).to_have_attribute("data-cents", "2500")
+
+    orders = requests.get(f"{stack.api_url}/orders", headers=headers, timeout=10).json()
+    placed = orders["items"][0]
+    assert (placed["promotionCode"], placed["shippingMethod"]) == ("WELCOME10", "express")
+    assert placed["totalCents"] == quote["totalCents"]
+    assert placed["taxCents"] == quote["taxCents"]
+    assert placed["taxInclusive"] is True

@@ -1,7 +1,8 @@
-// The cart: GET /cart, PUT/DELETE /cart/items/{productId}, DELETE /cart.
-import { h, pageHeader, nextId, confirmButton, loading } from "../dom.js";
+// The cart: GET /cart, PUT/DELETE /cart/items/{productId}, DELETE /cart, PUT/DELETE /cart/promotion.
+import { h, pageHeader, nextId, confirmButton, loading, busy } from "../dom.js";
 import { formatMoney } from "../format.js";
-import { loadCart, setQuantity, removeLine, emptyCart } from "../cart-state.js";
+import { loadCart, setQuantity, removeLine, emptyCart, applyCode, removeCode } from "../cart-state.js";
+import { totalRows } from "../totals.js";
 import { MAX_QUANTITY } from "../limits.js";
 import { subscribe, getState } from "../store.js";
 import { notify, notifyError } from "../messages.js";
@@ -96,6 +97,50 @@ function line(item, currency) {
   );
 }
 
+/** The promotion code: a field to apply one, or the applied code with its discount and a remove. */
+function promotionForm(cart) {
+  const currency = cart.currency || "USD";
+  if (cart.promotion) {
+    const remove = h("button", { type: "button", class: "btn btn-ghost btn-small", testid: "promotion-remove",
+      "aria-label": `Remove the code ${cart.promotion.code}` }, "Remove");
+    remove.addEventListener("click", () => busy(remove, async () => {
+      try {
+        await removeCode();
+        notify("The code is removed.", "success");
+      } catch (err) {
+        notifyError(err);
+      }
+    }));
+    return h("div", { class: "stack", testid: "promotion" },
+      h("div", { class: "summary-row" },
+        h("span", {}, "Code ", h("strong", { testid: "promotion-code" }, cart.promotion.code)),
+        remove),
+      cart.promotionError
+        ? h("p", { class: "small error-text", role: "status", testid: "promotion-error" }, cart.promotionError)
+        : h("p", { class: "small muted" }, `You save ${formatMoney(cart.promotion.discountCents, currency)}.`));
+  }
+  const id = nextId("promo");
+  const input = h("input", { id, name: "code", autocomplete: "off", maxlength: 32, pattern: "[A-Za-z0-9\-]{3,32}",
+    required: true, testid: "promotion-input", style: "text-transform:uppercase" });
+  const apply = h("button", { type: "submit", class: "btn btn-secondary", testid: "promotion-apply" }, "Apply");
+  const form = h("form", { class: "promo-form", testid: "promotion-form", "aria-label": "Promotion code" },
+    h("div", { class: "field" }, h("label", { for: id }, "Promotion code"), input),
+    apply);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(apply, async () => {
+      try {
+        const next = await applyCode(input.value.trim());
+        notify(`Code ${next.promotion.code} applied.`, "success");
+      } catch (err) {
+        notifyError(err);
+        input.focus();
+      }
+    });
+  });
+  return form;
+}
+
 function renderCart(holder, cart) {
   const items = (cart && cart.items) || [];
   const currency = (cart && cart.currency) || "USD";
@@ -113,9 +158,9 @@ function renderCart(holder, cart) {
       h("aside", { class: "card", "aria-labelledby": "cart-summary-title" },
         h("h2", { id: "cart-summary-title" }, "Summary"),
         h("div", { class: "summary-row" }, h("span", {}, "Items"), h("span", {}, String(items.reduce((n, l) => n + l.quantity, 0)))),
-        h("div", { class: "summary-row summary-total" }, h("span", {}, "Total"),
-          h("span", { testid: "cart-total", dataset: { cents: cart.totalCents } }, formatMoney(cart.totalCents, currency))),
-        h("p", { class: "small muted" }, "Prices come from the catalog and are checked again at checkout."),
+        totalRows(cart, { totalTestid: "cart-total" }),
+        promotionForm(cart),
+        h("p", { class: "small muted" }, "Prices come from the catalog and are checked again at checkout. Shipping and tax are for your profile's address; checkout shows them for the address you give."),
         h("div", { class: "stack" },
           // On phones the link stays at the bottom of the screen (styles.css, .action-bar).
           h("div", { class: "action-bar" },

@@ -1,5 +1,6 @@
-// Checkout: the shipping address and a test payment token, then POST /orders with an Idempotency-Key.
-import { h, field, pageHeader, loading } from "../dom.js";
+// Checkout: the shipping address, a shipping method (GET /cart?country= lists them with the totals)
+// and a test payment token, then POST /orders with an Idempotency-Key.
+import { h, field, pageHeader, loading, nextId } from "../dom.js";
 import { addressFields } from "../address.js";
 import { formatMoney } from "../format.js";
 import * as api from "../api.js";
@@ -7,6 +8,7 @@ import { loadCart, forgetCart } from "../cart-state.js";
 import { ensureMe } from "../me-state.js";
 import { navigate } from "../router.js";
 import { notify, notifyError, flash } from "../messages.js";
+import { totalRows } from "../totals.js";
 
 const PAYMENT_TOKENS = [
   { value: "tok_visa", label: "Test card: approved (tok_visa)" },
@@ -57,10 +59,30 @@ function summary(cart) {
         h("li", { class: "summary-row", testid: "checkout-item", dataset: { productId: item.productId } },
           h("span", {}, `${item.quantity} × ${item.name}`),
           h("span", {}, formatMoney(item.lineTotalCents, currency))))),
-    h("div", { class: "summary-row summary-total" }, h("span", {}, "Total"),
-      h("span", { testid: "checkout-total", dataset: { cents: cart.totalCents } }, formatMoney(cart.totalCents, currency))),
+    totalRows(cart, { totalTestid: "checkout-total" }),
+    cart.promotionError ? h("p", { class: "small error-text", testid: "promotion-error" }, cart.promotionError) : null,
     h("p", { class: "small muted" }, "The final price is set by the shop when the order is placed."),
   );
+}
+
+/** The destination's shipping methods as radio buttons; `chosen` is the method priced now. */
+function shippingChoices(cart, chosen, onPick) {
+  const options = cart.shippingOptions;
+  if (!options) return h("p", { class: "small muted", testid: "shipping-options-hint" }, "Enter the country to see the shipping options.");
+  if (!options.length) return h("p", { class: "small error-text", testid: "shipping-options-none" }, "We do not ship to this country.");
+  const currency = cart.currency || "USD";
+  const name = nextId("ship");
+  const picked = chosen || options.reduce((a, b) => (b.rateCents < a.rateCents ? b : a)).methodId;
+  return h("fieldset", { class: "shipping-options", testid: "shipping-options" },
+    h("legend", {}, "Shipping method"),
+    options.map((option) => {
+      const id = nextId("ship-opt");
+      const radio = h("input", { type: "radio", id, name, value: option.methodId, checked: option.methodId === picked,
+        testid: "shipping-option", dataset: { methodId: option.methodId } });
+      radio.addEventListener("change", () => onPick(option.methodId));
+      return h("div", { class: "shipping-option" }, radio,
+        h("label", { for: id }, `${option.name} · ${option.rateCents ? formatMoney(option.rateCents, currency) : "Free"}`));
+    }));
 }
 
 export async function render({ view }) {
@@ -74,6 +96,8 @@ export async function render({ view }) {
   }
 
   const address = addressFields(me && me.address, "shipping");
+  let where = { country: address.read().country || undefined, shippingMethod: undefined };
+  let priced = cart;
   const payment = field({ label: "Test payment token", name: "paymentToken", type: "select", options: PAYMENT_TOKENS, required: true, testid: "payment-token", value: "tok_visa", hint: "Payments are simulated with test tokens." });
   const submit = h("button", { type: "submit", class: "btn btn-block", testid: "checkout-submit" }, `Place order · ${formatMoney(cart.totalCents, cart.currency)}`);
   const form = h(
@@ -81,6 +105,7 @@ export async function render({ view }) {
     { class: "card stack", testid: "checkout-form", "aria-labelledby": "checkout-form-title" },
     h("h2", { id: "checkout-form-title" }, "Shipping and payment"),
     h("fieldset", { testid: "shipping-address" }, h("legend", {}, "Shipping address"), h("div", { class: "form-grid two" }, address.wrappers)),
+    h("div", { testid: "shipping-method" }),
     h("fieldset", {}, h("legend", {}, "Payment"), payment.wrapper),
     // On phones the button stays at the bottom of the screen (styles.css, .action-bar).
     h("div", { class: "action-bar" }, submit),
@@ -92,6 +117,7 @@ export async function render({ view }) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const body = { shippingAddress: address.read(), paymentToken: payment.control.value };
+    if (where.shippingMethod && where.country === body.shippingAddress.country) body.shippingMethod = where.shippingMethod;
     const text = JSON.stringify(body);
     if (!attempt || attempt.body !== text) attempt = { key: newIdempotencyKey(), body: text };
     const { key } = attempt;
@@ -128,5 +154,36 @@ export async function render({ view }) {
     }
   });
 
-  view.append(h("div", { class: "grid-2" }, form, summary(cart)));
+  const grid = h("div", { class: "grid-2" }, form, summary(cart));
+  view.append(grid);
+
+  // The shipping options and totals follow the country typed (and the method picked).
+  const methodHolder = form.querySelector("[data-testid=shipping-method]");
+  const show = (next) => {
+    priced = next;
+    methodHolder.replaceChildren(shippingChoices(next, where.shippingMethod, (methodId) => {
+      where = { ...where, shippingMethod: methodId };
+      reprice();
+    }));
+    grid.lastChild.replaceWith(summary(next));
+    submit.textContent = `Place order · ${formatMoney(next.totalCents, next.currency)}`;
+  };
+  let pending = 0;
+  async function reprice() {
+    const mine = ++pending;
+    try {
+      const next = await loadCart(where);
+      if (mine === pending) show(next);
+    } catch (err) {
+      if (mine === pending) notifyError(err);
+    }
+  }
+  address.fields.country.control.addEventListener("change", () => {
+    const country = address.read().country;
+    if (!/^[A-Z]{2}$/.test(country) || country === where.country) return;
+    where = { country, shippingMethod: undefined };
+    reprice();
+  });
+  if (where.country && /^[A-Z]{2}$/.test(where.country)) await reprice();
+  else show(priced);
 }

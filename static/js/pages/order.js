@@ -39,6 +39,19 @@ function address(a) {
     [a.line1, a.line2, `${a.postalCode || ""} ${a.city || ""}`.trim(), a.country].filter(Boolean).map((l, i) => [i ? h("br") : null, l]));
 }
 
+/** The order's discount, shipping and tax above its total (only the ones it has). */
+function moneyRows(order) {
+  const currency = order.currency || "USD";
+  const row = (label, cents, testid) =>
+    h("tr", { testid, dataset: { cents } }, h("td", { colspan: "3" }, label), h("td", { class: "num" }, formatMoney(cents, currency)));
+  const rows = [];
+  if (order.discountCents || order.shippingCents || order.taxCents) rows.push(row("Subtotal", order.subtotalCents, "order-subtotal"));
+  if (order.discountCents) rows.push(row(order.promotionCode ? `Discount (${order.promotionCode})` : "Discount", -order.discountCents, "order-discount"));
+  if (order.shippingCents) rows.push(row("Shipping", order.shippingCents, "order-shipping"));
+  if (order.taxCents) rows.push(row(order.taxInclusive ? "Tax included in the prices" : "Tax", order.taxCents, "order-tax"));
+  return rows;
+}
+
 function itemsTable(order) {
   const currency = order.currency || "USD";
   return h("div", { class: "table-wrap" },
@@ -52,7 +65,7 @@ function itemsTable(order) {
           h("td", { class: "num" }, String(item.quantity)),
           h("td", { class: "num" }, formatMoney(item.unitPriceCents, currency)),
           h("td", { class: "num" }, formatMoney(item.lineTotalCents, currency))))),
-      h("tfoot", {}, h("tr", {}, h("td", { colspan: "3" }, "Total"),
+      h("tfoot", {}, moneyRows(order), h("tr", {}, h("td", { colspan: "3" }, "Total"),
         h("td", { class: "num", testid: "order-total", dataset: { cents: order.totalCents } }, formatMoney(order.totalCents, currency))))));
 }
 
