@@ -107,3 +107,21 @@ class Unavailable(ShopError):
 
 class TransientFailure(ShopError):
     """A step failed in a way that a retry may fix (the message must be redelivered)."""
+
+
+class InvalidReturnMove(Conflict):
+    """The return's status does not allow this move."""
+
+    def __init__(self, current: str, target: str):
+        self.current = current
+        self.target = target
+        super().__init__(f"A return in {current} cannot move to {target}")
+
+
+class ReturnRefused(Conflict):
+    """The order cannot take this return: not delivered, past its window, or beyond what is left."""
+
+    def __init__(self, message: str, *, window_closed: bool = False, beyond_left: bool = False):
+        self.window_closed = window_closed
+        self.beyond_left = beyond_left
+        super().__init__(message)
