@@ -52,6 +52,11 @@ class Settings:
     search_bucket: str  # the search index's snapshot (docs/decisions/0101-search-engine.md)
     search_key: str
     search_refresh_seconds: float  # how long a container trusts its copy of the index
+    returns_table: str = ""
+    returns_state_machine_arn: str = ""
+    return_approval_seconds: int = 7 * 24 * 3600
+    return_parcel_seconds: int = 30 * 24 * 3600
+    return_refund_retry_seconds: int = 2
 
     @property
     def issuer(self) -> str:
@@ -115,4 +120,11 @@ def settings() -> Settings:
         search_bucket=_env("SEARCH_BUCKET", f"{prefix}-search"),
         search_key=_env("SEARCH_KEY", "products.index"),
         search_refresh_seconds=float(_env("SEARCH_REFRESH_SECONDS", "1")),
+        returns_table=_env("RETURNS_TABLE", f"{prefix}-returns"),
+        returns_state_machine_arn=_env("RETURNS_STATE_MACHINE_ARN"),
+        # The returns workflow's windows: no decision, or no parcel, within them ends the return.
+        return_approval_seconds=int(_env("RETURN_APPROVAL_SECONDS", str(7 * 24 * 3600))),
+        return_parcel_seconds=int(_env("RETURN_PARCEL_SECONDS", str(30 * 24 * 3600))),
+        # The first wait before retrying a refund that failed transiently (then doubled).
+        return_refund_retry_seconds=int(_env("RETURN_REFUND_RETRY_SECONDS", "2")),
     )

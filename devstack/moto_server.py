@@ -10,6 +10,7 @@ Streams request here runs under one lock (tests/stack/test_moto_atomicity.py pro
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -104,6 +105,20 @@ def local_client(endpoint_url: str, service: str) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def run_state_machines(port: int) -> None:
+    """Make moto's Step Functions execute Amazon States Language, calling back to `port`.
+
+    Without the setting, executions do nothing. moto keeps two Step Functions backends and the
+    setting picks one, so it must be on before any state machine is created (or restored); its
+    interpreter sends service integrations (SQS, DynamoDB) over HTTP to localhost:$MOTO_PORT,
+    which must be the port moto is bound to (docs/research/step-functions-on-moto).
+    """
+    from moto.core.config import default_user_config
+
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    os.environ["MOTO_PORT"] = str(port)
 
 
 def start_moto(

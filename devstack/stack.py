@@ -24,7 +24,7 @@ import boto3
 
 from devstack import moto_fixes, moto_memory
 from devstack.chalice_config import ChaliceConfig
-from devstack.moto_server import LockedMotoServer, start_moto
+from devstack.moto_server import LockedMotoServer, run_state_machines, start_moto
 from devstack.ports import PortBusy, check_ports
 from devstack.processes import Child, Command, Stopping, answers_http, wait_until
 from devstack.pump import READY
@@ -122,6 +122,7 @@ class LocalStack:
         self.moto = start_moto(
             port=port, host=HOST, quiet=not s.verbose, middleware=self._persistence
         )
+        run_state_machines(self.moto.get_host_and_port()[1])
         t = self._phase("moto", t)
         os.environ.update(FAKE_CREDENTIALS)  # provisioning and seeding run in this process
         for key in [key for key in os.environ if key.startswith("AWS_")]:

@@ -412,6 +412,19 @@ def _named_query(target: Target, props: Json) -> Created:
     )
     answer = target.client("athena").create_named_query(**props)
     return Created(answer["NamedQueryId"])
+def _state_machine(target: Target, props: Json) -> Created:
+    _check(
+        "AWS::StepFunctions::StateMachine",
+        props,
+        {"StateMachineName", "StateMachineType", "RoleArn", "DefinitionString"},
+    )
+    arn = target.client("stepfunctions").create_state_machine(
+        name=props["StateMachineName"],
+        type=props.get("StateMachineType", "STANDARD"),
+        roleArn=props["RoleArn"],
+        definition=props["DefinitionString"],
+    )["stateMachineArn"]
+    return Created(arn, {"Arn": arn, "Name": props["StateMachineName"]})
 
 
 CREATORS: dict[str, Creator] = {
@@ -437,6 +450,7 @@ CREATORS: dict[str, Creator] = {
     "AWS::Glue::Table": _glue_table,
     "AWS::Athena::WorkGroup": _workgroup,
     "AWS::Athena::NamedQuery": _named_query,
+    "AWS::StepFunctions::StateMachine": _state_machine,
 }
 
 # Types the template may use that have no local counterpart, and why. Each stands in by name: a

@@ -69,6 +69,15 @@ TABLES: tuple[Table, ...] = (
     # The sales aggregates: a day's totals, a product's day and the events already counted.
     Table("reports", "pk", "sk", ttl="expiresAt"),
     Table("pricing", "pk", "sk", indexes=(Index("list-index", "listed", "sortKey"),)),
+    Table(
+        "returns",
+        "returnId",
+        indexes=(
+            Index("user-index", "userId", "sortKey"),
+            Index("status-index", "status", "sortKey"),
+        ),
+        stream="NEW_AND_OLD_IMAGES",
+    ),
 )
 
 
@@ -134,5 +143,9 @@ def outputs() -> Json:
     out["OrdersStreamArn"] = {
         "Description": "ORDERS_STREAM_ARN: the orders stream, the outbox of the order events",
         "Value": get_att("OrdersTable", "StreamArn"),
+    }
+    out["ReturnsStreamArn"] = {
+        "Description": "RETURNS_STREAM_ARN: the returns stream, the outbox of the return events",
+        "Value": get_att("ReturnsTable", "StreamArn"),
     }
     return out

@@ -16,7 +16,18 @@ import re
 import sys
 from typing import Any
 
-from infra import database, edge, identity, lake, messaging, operations, secret, storage, streams
+from infra import (
+    database,
+    edge,
+    identity,
+    lake,
+    messaging,
+    operations,
+    secret,
+    storage,
+    streams,
+    workflows,
+)
 from infra.cfn import Json, equals, not_, ref
 
 # "test" is the API test suite's in-process moto, kept apart from a local stack in the same process.
@@ -70,7 +81,18 @@ CONDITIONS: Json = {
     "HasAlarmTopic": not_(equals(ref("AlarmTopicArn"), "")),
 }
 
-_SECTIONS = (identity, database, messaging, streams, storage, edge, operations, secret, lake)
+_SECTIONS = (
+    identity,
+    database,
+    messaging,
+    workflows,
+    streams,
+    storage,
+    edge,
+    operations,
+    secret,
+    lake,
+)
 
 
 def _fold(value: Any, known: dict[str, bool]) -> Any:

@@ -125,3 +125,7 @@ class ReturnRefused(Conflict):
         self.window_closed = window_closed
         self.beyond_left = beyond_left
         super().__init__(message)
+
+
+class RefundRefused(ShopError):
+    """The payment provider refuses a refund for good: retrying the same request cannot help."""

@@ -40,6 +40,24 @@ def record(
     return item
 
 
+def count(order_id: str, entry: str) -> int:
+    """A counter's value (0 if it was never bumped)."""
+    found = find(order_id, entry)
+    return int(found.tally or 0) if found is not None else 0
+
+
+def bump(order_id: str, entry: str) -> int:
+    """Add one to a counter, atomically; answers the new value."""
+    item = LedgerEntry(order_id, entry)
+    item.update(
+        actions=[
+            LedgerEntry.tally.add(1),
+            LedgerEntry.created_at.set(LedgerEntry.created_at | clock.iso(clock.now())),
+        ]
+    )
+    return int(item.tally or 0)
+
+
 def detail(entry: LedgerEntry) -> dict[str, Any]:
     """The free-form detail recorded with a step."""
     return dict(entry.detail.as_dict()) if entry.detail is not None else {}

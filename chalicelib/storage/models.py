@@ -231,6 +231,9 @@ class Order(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     sort_key = UnicodeAttribute(attr_name="sortKey")
+    refunded_cents = NumberAttribute(null=True, attr_name="refundedCents")
+    # Units each variant's live returns claim (REJECTED and EXPIRED returns give theirs back).
+    return_claims = MapAttribute[str, Any](null=True, attr_name="returnClaims")
 
     user_index = UserOrdersIndex()
     status_index = StatusOrdersIndex()
@@ -262,6 +265,8 @@ class LedgerEntry(Model):
     reference = UnicodeAttribute(null=True)
     detail = MapAttribute[str, Any](null=True)
     created_at = UnicodeAttribute(attr_name="createdAt")
+    # A counter the simulated payment provider keeps (how often a refund key was tried).
+    tally = NumberAttribute(null=True)
 
 
 class Notification(Model):
@@ -362,6 +367,77 @@ class PricingEntry(Model):
     updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
 
     list_index = PricingListIndex()
+class ReturnLine(MapAttribute[str, Any]):
+    """One line of a return: units of one variant of the order, and their refund."""
+
+    variant_id = UnicodeAttribute(attr_name="variantId")
+    product_id = UnicodeAttribute(attr_name="productId")
+    name = UnicodeAttribute()
+    quantity = NumberAttribute()
+    refund_cents = NumberAttribute(attr_name="refundCents")
+
+
+class ReturnHistoryEntry(MapAttribute[str, Any]):
+    """One status a return entered, when, and why if someone said."""
+
+    status = UnicodeAttribute()
+    at = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+
+
+class UserReturnsIndex(GlobalSecondaryIndex["Return"]):
+    """A user's returns, newest first."""
+
+    class Meta:
+        index_name = "user-index"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True, attr_name="userId")
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class StatusReturnsIndex(GlobalSecondaryIndex["Return"]):
+    """Returns in one status, newest first: the admin's queue."""
+
+    class Meta:
+        index_name = "status-index"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="sortKey")
+
+
+class Return(Model):
+    """A return and where its workflow is; its stream is the outbox of the return events."""
+
+    class Meta(_Meta):
+        table_name = _S.returns_table
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    return_id = UnicodeAttribute(hash_key=True, attr_name="returnId")
+    order_id = UnicodeAttribute(attr_name="orderId")
+    user_id = UnicodeAttribute(attr_name="userId")
+    status = UnicodeAttribute()
+    items = ListAttribute(of=ReturnLine)
+    reason = UnicodeAttribute()
+    refund_cents = NumberAttribute(attr_name="refundCents")
+    currency = UnicodeAttribute(default="USD")
+    history = ListAttribute(of=ReturnHistoryEntry)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
+    sort_key = UnicodeAttribute(attr_name="sortKey")
+    execution_arn = UnicodeAttribute(null=True, attr_name="executionArn")
+    # Each admin retry of a refused refund is a new round, with a new idempotency key.
+    refund_round = NumberAttribute(default=0, attr_name="refundRound")
+    # The task token the workflow waits on, and the step it belongs to (decision, parcel, ...).
+    wait_step = UnicodeAttribute(null=True, attr_name="waitStep")
+    wait_token = UnicodeAttribute(null=True, attr_name="waitToken")
+    restocked_at = UnicodeAttribute(null=True, attr_name="restockedAt")
+    refund_reference = UnicodeAttribute(null=True, attr_name="refundReference")
+    refund_failure = UnicodeAttribute(null=True, attr_name="refundFailure")
+
+    user_index = UserReturnsIndex()
+    status_index = StatusReturnsIndex()
 
 
 def condition_failed(exc: Exception) -> bool:
@@ -390,6 +466,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     Notification,
     ReportItem,
     PricingEntry,
+    Return,
 )
 
 

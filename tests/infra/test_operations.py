@@ -46,7 +46,7 @@ def test_an_alarm_watches_each_risk_the_issue_names_and_tells_the_alarm_topic() 
     assert by_metric["Latency"]["ExtendedStatistic"] == "p99"
     assert by_metric["IteratorAge"]["Threshold"] == 60_000
     sqs = [p for p in alarms.values() if p.get("Namespace") == "AWS/SQS"]
-    assert len(sqs) == 6  # four dead-letter queues and the two streams' on-failure queues
+    assert len(sqs) == 7  # five dead-letter queues (reports, return steps), two on-failure queues
     payment = alarms["PaymentFailureRateAlarm"]["Metrics"]
     names = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in payment if "MetricStat" in m}
     assert names == {"failures": "PaymentFailures", "placed": "OrdersPlaced"}

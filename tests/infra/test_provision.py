@@ -203,7 +203,7 @@ def test_every_dead_letter_queue_and_the_stream_failure_queue_has_its_alarm(
     assert watched == {
         *(
             f"shop-local-{name}-dlq"
-            for name in ("payments", "fulfillment", "notifications", "reports")
+            for name in ("payments", "fulfillment", "notifications", "reports", "return-steps")
         ),
         "shop-local-orders-stream-failures",
         "shop-local-products-stream-failures",

@@ -15,6 +15,8 @@ from chalicelib.storage.models import ALL_MODELS
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
 from infra.streams import ORDERS_STREAM, PRODUCTS_STREAM
 from infra.template import build_template, env_from_outputs, to_json
+from infra.workflows import DEAD_LETTER_QUEUE as STEPS_DLQ
+from infra.workflows import QUEUE as STEPS_QUEUE
 from tests.infra import views
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +106,8 @@ def _consumer_queues(stage: str = "local", **params: Any) -> dict[str, dict[str,
 def test_every_queue_has_its_own_dead_letter_queue_after_5_receives() -> None:
     queues = views.of_type("AWS::SQS::Queue")
     consumers = _consumer_queues()
-    assert set(consumers) == {consumer.queue for consumer in CONSUMERS}
+    # The event consumers' queues and the returns workflow's step queue.
+    assert set(consumers) == {consumer.queue for consumer in CONSUMERS} | {STEPS_QUEUE}
     for name, props in consumers.items():
         target = props["RedrivePolicy"]["deadLetterTargetArn"]
         dlq = target.removeprefix("att:").removesuffix(".Arn")
@@ -146,7 +149,7 @@ def _subscriptions() -> dict[str, dict[str, Any]]:
 
 def test_every_queue_is_subscribed_raw_with_a_filter_on_type() -> None:
     subscriptions = _subscriptions()
-    assert set(subscriptions) == set(_consumer_queues())
+    assert set(subscriptions) == set(_consumer_queues()) - {STEPS_QUEUE}  # the workflow sends
     for props in subscriptions.values():
         assert props["TopicArn"] == "ref:EventsTopic"
         assert props["Protocol"] == "sqs"
@@ -180,7 +183,7 @@ def test_only_the_events_topic_may_send_to_a_queue() -> None:
         (queue,) = props["Queues"]
         assert statement["Resource"] == f"att:{queue.removeprefix('ref:')}.Arn"
         covered.add(queue.removeprefix("ref:"))
-    assert covered == set(_consumer_queues())
+    assert covered == set(_consumer_queues()) - {STEPS_QUEUE}  # the workflow's role sends
 
 
 def test_every_dead_letter_queue_has_an_alarm_on_its_first_message() -> None:
@@ -197,6 +200,7 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_first_message() -> None:
         *(consumer.dead_letter_queue for consumer in CONSUMERS),
         ORDERS_STREAM.queue_logical_id,
         PRODUCTS_STREAM.queue_logical_id,
+        STEPS_DLQ,
     }
 
 
