@@ -18,8 +18,8 @@ from chalice import (
 )
 from chalice.app import Request
 
-from chalicelib import log
-from chalicelib.adapters import events, sqs_batch
+from chalicelib import clock, log
+from chalicelib.adapters import events, return_events, sqs_batch
 from chalicelib.config import settings
 from chalicelib.domain import identity
 from chalicelib.domain.errors import InvalidInput, ShopError
@@ -38,6 +38,8 @@ from chalicelib.services import (
     reports,
     search,
     shop_config,
+    return_steps,
+    returns,
     variants,
 )
 from chalicelib.web import correlation, pricing_render, render, schemas
@@ -651,3 +653,87 @@ def return_unbooked_orders(event: Any) -> None:
 def expire_unpaid_orders(event: Any) -> None:
     """Fail PENDING orders past the payment timeout and release their stock."""
     orders.expire_unpaid(settings().payment_timeout_seconds)
+
+
+# --- returns (docs/returns.md) ------------------------------------------------------------------
+# Each return is a Step Functions execution; its steps that need Python come back on a queue.
+
+
+@route("/orders/{order_id}/returns", ("POST",), auth=True)
+def open_return(order_id: str) -> Response:
+    data = body(schemas.RETURN_CREATE)
+    opened = returns.open_return(caller(), order_id, data, clock.new_id("ret"))
+    return created(render.return_(opened))
+
+
+@route("/returns", auth=True)
+def list_returns() -> dict[str, Any]:
+    page = returns.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
+    return render.return_page(page)
+
+
+@route("/returns/{return_id}", auth=True)
+def get_return(return_id: str) -> dict[str, Any]:
+    who = caller()
+    return render.return_(returns.get_return(who, return_id), admin=who.is_admin)
+
+
+@route("/admin/returns", auth=True)
+def admin_returns() -> dict[str, Any]:
+    who = admin()
+    status = parse_choice("status", query("status"), schemas.RETURN_STATUS_PATTERN)
+    if status is None:
+        raise InvalidInput("status is required")
+    page = returns.list_by_status(who, status, parse_limit(query("limit")), query("cursor"))
+    return render.return_page(page, admin=True)
+
+
+@route("/admin/returns/{return_id}/approve", ("POST",), auth=True)
+def approve_return(return_id: str) -> dict[str, Any]:
+    admin()
+    return render.return_(returns.approve(return_id), admin=True)
+
+
+@route("/admin/returns/{return_id}/reject", ("POST",), auth=True)
+def reject_return(return_id: str) -> dict[str, Any]:
+    admin()
+    note = body(schemas.RETURN_REJECT)["note"]
+    return render.return_(returns.reject(return_id, note), admin=True)
+
+
+@route("/admin/returns/{return_id}/receive", ("POST",), auth=True)
+def receive_return(return_id: str) -> dict[str, Any]:
+    admin()
+    return render.return_(returns.receive(return_id), admin=True)
+
+
+@route("/admin/returns/{return_id}/refund", ("POST",), auth=True)
+def retry_return_refund(return_id: str) -> dict[str, Any]:
+    admin()
+    return render.return_(returns.retry_refund(return_id), admin=True)
+
+
+RETURNS_STREAM_ARN = os.environ.get(
+    "RETURNS_STREAM_ARN",
+    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.returns_table}/stream/local",
+)
+
+
+@app.on_dynamodb_record(
+    stream_arn=RETURNS_STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON"
+)
+def publish_return_events(event: Any) -> None:
+    """Publish the event of every committed status change of a return; a failure retries."""
+    for record in event:
+        domain_event = return_events.from_stream_record(
+            record.event_name, record.new_image, record.old_image
+        )
+        if domain_event is not None:
+            events.publish(domain_event)
+
+
+@app.on_sqs_message(queue=SETTINGS.queue_name("return-steps"), batch_size=1)
+def work_return_steps(event: Any) -> None:
+    """Do a step of a return's workflow and answer its task token (one message per call)."""
+    for record in event:
+        return_steps.on_step(return_steps.decode(record.body))

@@ -13,7 +13,7 @@ from chalicelib.services.carts import PricedCart
 from chalicelib.services.catalog import ImageUpload
 from chalicelib.services.payment_webhooks import Receipt
 from chalicelib.services.search import Found
-from chalicelib.storage.models import Address, Notification, Order, Product, Profile
+from chalicelib.storage.models import Address, Notification, Order, Product, Profile, Return
 from chalicelib.storage.paging import Page
 
 Json = dict[str, Any]
@@ -287,3 +287,41 @@ def sales_report(report: Report) -> Json:
         },
         "topProducts": [_top_product(product) for product in report.top_products],
     }
+
+
+def return_(item: Return, *, admin: bool = False) -> Json:
+    """A return; admins also see its workflow execution and why a refund failed."""
+    body: Json = {
+        "returnId": item.return_id,
+        "orderId": item.order_id,
+        "userId": item.user_id,
+        "status": item.status,
+        "items": [
+            {
+                "variantId": line.variant_id,
+                "productId": line.product_id,
+                "name": line.name,
+                "quantity": int(line.quantity),
+                "refundCents": int(line.refund_cents),
+            }
+            for line in item.items
+        ],
+        "reason": item.reason,
+        "refundCents": int(item.refund_cents),
+        "currency": item.currency,
+        "history": [
+            {"status": entry.status, "at": entry.at, **({"note": entry.note} if entry.note else {})}
+            for entry in item.history
+        ],
+        "createdAt": item.created_at,
+        "updatedAt": item.updated_at,
+    }
+    if admin:
+        body["executionArn"] = item.execution_arn
+        body["refundFailure"] = item.refund_failure
+    return body
+
+
+def return_page(result: Page[Return], *, admin: bool = False) -> Json:
+    """A page of returns; admins see each one's workflow execution."""
+    return page(result, lambda item: return_(item, admin=admin))

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.domain import limits
 from chalicelib.domain.order_rules import Status
+from chalicelib.domain.returns import ReturnStatus
 
 Schema = dict[str, Any]
 
@@ -239,3 +240,21 @@ READ_ONLY_FIELDS = frozenset(
         "variants",
     }
 )
+
+# Returns (API.md, Returns): which units of which variants, and why.
+RETURN_STATUSES = tuple(status.value for status in ReturnStatus)
+RETURN_STATUS_PATTERN = "|".join(RETURN_STATUSES)
+RETURN_LINE = _obj({"variantId": PRODUCT_ID, "quantity": QUANTITY}, ("variantId", "quantity"))
+RETURN_CREATE = _obj(
+    {
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": limits.MAX_LINES,
+            "items": RETURN_LINE,
+        },
+        "reason": _text(1000),
+    },
+    ("items", "reason"),
+)
+RETURN_REJECT = _obj({"note": _text(1000)}, ("note",))
