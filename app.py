@@ -681,9 +681,8 @@ def get_return(return_id: str) -> dict[str, Any]:
 @route("/admin/returns", auth=True)
 def admin_returns() -> dict[str, Any]:
     who = admin()
-    status = parse_choice("status", query("status"), schemas.RETURN_STATUS_PATTERN)
-    if status is None:
-        raise InvalidInput("status is required")
+    # The queue: what awaits a decision, unless another status is asked for.
+    status = parse_choice("status", query("status"), schemas.RETURN_STATUS_PATTERN) or "REQUESTED"
     page = returns.list_by_status(who, status, parse_limit(query("limit")), query("cursor"))
     return render.return_page(page, admin=True)
 

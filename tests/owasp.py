@@ -64,6 +64,7 @@ class World:
             code="WORLD-10",
             zone_id="world",
             country="GB",
+            return_id="ret_world",
         )
 
     def body(self, route: Route) -> Any:
@@ -93,6 +94,11 @@ class World:
                 "methods": [{"methodId": "m", "name": "M", "rateCents": 1, "currency": "USD"}],
             },
             "TaxRateRequest": {"rateBasisPoints": 1, "inclusive": False},
+            "ReturnCreateRequest": {
+                "items": [{"variantId": self.product_id, "quantity": 1}],
+                "reason": "Mallory wants it back",
+            },
+            "ReturnRejectRequest": {"note": "Mallory says no"},
         }[route.operation.body]
 
     def state(self) -> Any:

@@ -367,6 +367,8 @@ class PricingEntry(Model):
     updated_at = UnicodeAttribute(null=True, attr_name="updatedAt")
 
     list_index = PricingListIndex()
+
+
 class ReturnLine(MapAttribute[str, Any]):
     """One line of a return: units of one variant of the order, and their refund."""
 

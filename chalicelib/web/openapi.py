@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.domain import limits
 from chalicelib.web import schemas
-from chalicelib.web.openapi_responses import DATE, ID, STATUS, ref, response_schemas
+from chalicelib.web.openapi_responses import DATE, ID, RETURN_STATUS, STATUS, ref, response_schemas
 from chalicelib.web.validation import MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY_LENGTH
 
 Schema = dict[str, Any]
@@ -45,6 +45,8 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "ShippingZoneRequest": schemas.SHIPPING_ZONE,
     "TaxRateRequest": schemas.TAX_RATE,
     "CartPromotionRequest": schemas.CART_PROMOTION,
+    "ReturnCreateRequest": schemas.RETURN_CREATE,
+    "ReturnRejectRequest": schemas.RETURN_REJECT,
 }
 
 # The contract's numbers, published for clients (the storefront) to read rather than copy.
@@ -105,6 +107,10 @@ def _parameters() -> dict[str, Schema]:
         ),
         "variantId": path("variantId", "A variant id (a product without options: the product id)"),
         "orderId": path("orderId", "An order id"),
+        "returnId": path("returnId", "A return id"),
+        "returnStatus": query(
+            "status", RETURN_STATUS, "Only returns in this status (default REQUESTED: the queue)"
+        ),
         "limit": query(
             "limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "Page size"
         ),
@@ -187,7 +193,7 @@ class Operation:
     errors: tuple[int, ...] = ()  # besides those implied by auth, body and query parameters
 
 
-_P, _O, _PAGE = ("productId",), ("orderId",), ("limit", "cursor")
+_P, _O, _R, _PAGE = ("productId",), ("orderId",), ("returnId",), ("limit", "cursor")
 _V = ("productId", "variantId")
 _C = ("code",)
 _WHERE = ("countryQuery", "shippingMethodQuery")
@@ -308,6 +314,28 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("DELETE", "/admin/tax/rates/{country}", "delete_rate", "Delete a tax rate",
               "shipping", (204, None), auth="admin", parameters=("country",),
               errors=(400, 404, 409)),
+    Operation("POST", "/orders/{orderId}/returns", "open_return",
+              "Return units of my delivered order", "returns", (201, "Return"), auth="user",
+              body="ReturnCreateRequest", parameters=(*_O, "IdempotencyKey"),
+              errors=(404, 409, 422)),
+    Operation("GET", "/returns", "list_returns", "My returns, newest first", "returns",
+              (200, "ReturnPage"), auth="user", parameters=_PAGE),
+    Operation("GET", "/returns/{returnId}", "get_return", "A return of mine (any, for an admin)",
+              "returns", (200, "Return"), auth="user", parameters=_R, errors=(404,)),
+    Operation("GET", "/admin/returns", "admin_returns", "All returns in a status, newest first",
+              "returns", (200, "ReturnPage"), auth="admin", parameters=("returnStatus", *_PAGE)),
+    Operation("POST", "/admin/returns/{returnId}/approve", "approve_return",
+              "Approve a REQUESTED return", "returns", (200, "Return"), auth="admin",
+              parameters=_R, errors=(404, 409)),
+    Operation("POST", "/admin/returns/{returnId}/reject", "reject_return",
+              "Reject a REQUESTED return", "returns", (200, "Return"), auth="admin",
+              body="ReturnRejectRequest", parameters=_R, errors=(404, 409)),
+    Operation("POST", "/admin/returns/{returnId}/receive", "receive_return",
+              "Record an APPROVED return's parcel", "returns", (200, "Return"), auth="admin",
+              parameters=_R, errors=(404, 409)),
+    Operation("POST", "/admin/returns/{returnId}/refund", "retry_return_refund",
+              "Retry a REFUND_FAILED return's refund", "returns", (200, "Return"),
+              auth="admin", parameters=_R, errors=(404, 409)),
 )  # fmt: skip
 
 
@@ -317,7 +345,15 @@ def _statuses(op: Operation) -> list[int]:
         implied |= {429, 503}
     if op.body is not None:
         implied |= {400, 413}
-    queries = ("limit", "cursor", "category", "status", "countryQuery", "shippingMethodQuery")
+    queries = (
+        "limit",
+        "cursor",
+        "category",
+        "status",
+        "countryQuery",
+        "shippingMethodQuery",
+        "returnStatus",
+    )
     if any(name in queries for name in op.parameters):
         implied.add(400)
     if op.auth != "none":
@@ -405,6 +441,7 @@ def _build() -> Schema:
                 "orders",
                 "promotions",
                 "shipping",
+                "returns",
             )
         ],
         "x-limits": LIMITS,

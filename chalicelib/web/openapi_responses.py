@@ -229,6 +229,7 @@ def response_schemas() -> dict[str, Schema]:
         "OrderPage": _page("Order"),
         **_report_schemas(),
         **_pricing_schemas(),
+        **_return_schemas(),
     }
 
 
@@ -345,6 +346,46 @@ def _order_fields() -> Schema:
         "createdAt": _TIME,
         "updatedAt": _TIME,
     }
+
+
+RETURN_STATUS: Schema = {"type": "string", "enum": list(schemas.RETURN_STATUSES)}
+
+
+def _return_schemas() -> dict[str, Schema]:
+    """A return, as shoppers see it; admins also see its execution and why a refund failed."""
+    line = _object(
+        {
+            "variantId": ID,
+            "productId": ID,
+            "name": _STRING,
+            "quantity": _CENTS,
+            "refundCents": _CENTS,
+        }
+    )
+    entry = _optional(("note",), {"status": RETURN_STATUS, "at": _TIME, "note": _STRING})
+    admin_only = ("executionArn", "refundFailure")
+    properties: Schema = {
+        "returnId": ID,
+        "orderId": ID,
+        "userId": ID,
+        "status": RETURN_STATUS,
+        "items": {"type": "array", "minItems": 1, "items": line},
+        "reason": _STRING,
+        "refundCents": _CENTS,
+        "currency": schemas.CURRENCY,
+        "history": {"type": "array", "minItems": 1, "items": entry},
+        "createdAt": _TIME,
+        "updatedAt": _TIME,
+        "executionArn": {
+            "type": ["string", "null"],
+            "description": "Admins only: the return's Step Functions execution",
+        },
+        "refundFailure": {
+            "type": ["string", "null"],
+            "description": "Admins only: why the provider refused the refund (an extension)",
+        },
+    }
+    return {"Return": _optional(admin_only, properties), "ReturnPage": _page("Return")}
 
 
 def _page(item: str) -> Schema:

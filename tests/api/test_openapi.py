@@ -66,7 +66,15 @@ def test_every_served_route_is_documented_and_every_documented_route_is_served(c
 def test_path_parameters_are_named_as_the_contract_names_them():
     for path in openapi.document()["paths"]:
         names = set(re.findall(r"\{([^}]+)\}", path))
-        assert names <= {"productId", "variantId", "orderId", "code", "zoneId", "country"}
+        assert names <= {
+            "productId",
+            "variantId",
+            "orderId",
+            "code",
+            "zoneId",
+            "country",
+            "returnId",
+        }
 
 
 def test_request_bodies_are_the_very_schemas_validation_uses(chalice_app):
