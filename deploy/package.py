@@ -34,7 +34,7 @@ from deploy import DeployError, app_facts, concurrency, environment, gateway, po
 from deploy.app_facts import AppFacts
 from deploy.chalice_cli import ChaliceRunner, run_chalice
 from deploy.stages import StageSettings, check_payment_provider, extra_env, stage_settings
-from infra import database, messaging, operations, storage, streams
+from infra import database, messaging, operations, storage, streams, workflows
 from infra.cfn import get_att
 from infra.template import build_template, env_name
 
@@ -88,6 +88,8 @@ def _queue_logical_id(stage: str, queue_name: str) -> str:
             return consumer.queue
         if queue_name == f"shop-{stage}-{consumer.name}-dlq":  # the saga's DLQ consumers
             return consumer.dead_letter_queue
+    if queue_name == f"shop-{stage}-return-steps":  # the returns workflow's step queue
+        return workflows.QUEUE
     raise DeployError(f"the app reads queue {queue_name}, which the template does not declare")
 
 

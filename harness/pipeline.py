@@ -33,13 +33,16 @@ class Pipeline:
     orders_table: str
     queue_urls: dict[str, str]
     failures: list[str] = field(default_factory=list)
-    _orders: StreamFeed | None = None
+    _feeds: dict[tuple[str, str], StreamFeed] = field(default_factory=dict)
 
-    def publish_changes(self) -> int:
-        """Deliver new order stream records to the publisher; answer how many."""
-        if self._orders is None:
-            self._orders = StreamFeed(self.client, self.orders_table, "publish_order_events")
-        return self._orders.deliver()
+    def publish_changes(
+        self, table: str | None = None, function: str = "publish_order_events"
+    ) -> int:
+        """Deliver new stream records (the orders', or `table`'s) to their publisher; how many."""
+        key = (table or self.orders_table, function)
+        if key not in self._feeds:
+            self._feeds[key] = StreamFeed(self.client, key[0], function)
+        return self._feeds[key].deliver()
 
     def receive(self, queue: str, limit: int = 10) -> list[dict[str, Any]]:
         """Messages waiting in a queue, as Lambda would receive them."""

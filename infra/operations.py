@@ -38,6 +38,8 @@ FUNCTIONS = (
     "fail_dead_payments",
     "return_unbooked_orders",
     "expire_unpaid_orders",
+    "publish_return_events",
+    "work_return_steps",
 )
 API_5XX_RATE = 0.05
 API_P99_MS = 3000

@@ -157,6 +157,7 @@ def pipeline(api: Api, chalice_app: Any) -> Any:
         for name in ("payments", "fulfillment", "notifications", "reports")
     }
     urls.update({f"{n}-dlq": os.environ[f"{n.upper()}_DLQ_URL"] for n in list(urls)})
+    urls["return-steps"] = os.environ["RETURN_STEPS_QUEUE_URL"]
     _purge(urls.values())
     with Client(chalice_app) as client:
         yield Pipeline(client, settings().orders_table, urls)

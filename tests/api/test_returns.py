@@ -173,7 +173,8 @@ def test_two_returns_judged_on_the_same_read_cannot_both_claim_the_last_unit(
     with pytest.raises(door.ClaimRefused) as refused:
         door.create(_new_return(who, stored, "ret_b", plans[1], "r"), stored, plans[1])
 
-    assert refused.value.order_changed and not refused.value.exists
+    assert refused.value.order_changed
+    assert not refused.value.exists
     assert Order.get(order["orderId"]).return_claims.as_dict() == {mug["productId"]: 2}
     assert Return.count() == 2  # the first request's return and ret_a; ret_b wrote nothing
 

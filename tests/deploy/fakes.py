@@ -13,10 +13,18 @@ ACCOUNT = "111122223333"
 def stack_outputs(stage: str, region: str = REGION, account: str = ACCOUNT) -> dict[str, str]:
     """Every output of the template, with values in AWS's formats."""
     outputs = {table.logical_id: f"shop-{stage}-{table.name}" for table in TABLES}
-    for streamed in ("orders", "products"):
+    for streamed in ("orders", "products", "returns"):
         outputs[f"{streamed.capitalize()}StreamArn"] = (
             f"arn:aws:dynamodb:{region}:{account}:table/shop-{stage}-{streamed}"
             "/stream/2026-01-01T00:00:00"
+        )
+    outputs["ReturnsStateMachineArn"] = (
+        f"arn:aws:states:{region}:{account}:stateMachine:shop-{stage}-returns"
+    )
+    for suffix, name in (("Queue", "return-steps"), ("Dlq", "return-steps-dlq")):
+        outputs[f"ReturnSteps{suffix}Arn"] = f"arn:aws:sqs:{region}:{account}:shop-{stage}-{name}"
+        outputs[f"ReturnSteps{suffix}Url"] = (
+            f"https://sqs.{region}.amazonaws.com/{account}/shop-{stage}-{name}"
         )
     outputs["EventsTopicArn"] = f"arn:aws:sns:{region}:{account}:shop-{stage}-events"
     for consumer in CONSUMERS:

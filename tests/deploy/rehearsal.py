@@ -29,6 +29,8 @@ MOTO_CLOUDFORMATION_TYPES = {
     "AWS::S3::Bucket",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Dashboard",
+    "AWS::IAM::Role",
+    "AWS::StepFunctions::StateMachine",
 }
 
 

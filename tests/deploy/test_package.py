@@ -23,7 +23,7 @@ import pytest
 
 from deploy import concurrency, package, policies
 from deploy.stages import STAGES
-from infra import operations
+from infra import operations, workflows
 from infra.cfn import get_att
 from infra.messaging import CONSUMERS
 from infra.storage import cors_origin
@@ -146,6 +146,7 @@ def test_each_queue_handler_reads_its_own_queue_after_the_queue_exists(
     # The saga's DLQ consumers (issue 14) read two dead-letter queues.
     dead = {c.name: c.dead_letter_queue for c in CONSUMERS if c.name in ("payments", "fulfillment")}
     by_name |= {f"shop-{STAGE}-{name}-dlq": queue for name, queue in dead.items()}
+    by_name[f"shop-{STAGE}-return-steps"] = workflows.QUEUE  # the returns workflow's steps
     prefix = "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
     read = set()
     for function in _functions(sam).values():
@@ -158,7 +159,9 @@ def test_each_queue_handler_reads_its_own_queue_after_the_queue_exists(
             # Chalice names the queue by an Fn::Sub; DependsOn orders it after the queue.
             assert function["DependsOn"] == [queue]
             read.add(queue)
-    assert read == {consumer.queue for consumer in CONSUMERS} | set(dead.values())
+    assert read == {consumer.queue for consumer in CONSUMERS} | set(dead.values()) | {
+        workflows.QUEUE
+    }
 
 
 def test_the_publisher_reads_the_orders_tables_stream(sam: dict[str, Any]) -> None:

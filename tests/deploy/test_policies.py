@@ -67,6 +67,10 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
 
 # What a policy grants that no code of the function calls: the Lambda service uses the role.
 FOR_THE_SERVICE: dict[tuple[str, str], str] = {
+    ("work_return_steps", "sqs"): (
+        "the queue's event source mapping receives and deletes with the function's role; the "
+        "handler takes one message per call and never deletes itself"
+    ),
     ("publish_order_events", "sqs"): (
         "the stream mapping sends a record of each given-up batch to its on-failure queue "
         "with the function's role (infra/streams.py)"
@@ -114,7 +118,9 @@ def _tables(policy: dict[str, Any], stage: str) -> set[str]:
 
 
 def _services(policy: dict[str, Any]) -> set[str]:
-    return {action.split(":", 1)[0] for action, _ in _granted(policy)} - {"logs", "dynamodb"}
+    prefixes = {action.split(":", 1)[0] for action, _ in _granted(policy)} - {"logs", "dynamodb"}
+    # IAM's prefix for Step Functions is `states`; boto3's client is `stepfunctions`.
+    return {"stepfunctions" if prefix == "states" else prefix for prefix in prefixes}
 
 
 def _needed(function: str, thing: str, env: Env) -> bool:
@@ -170,6 +176,14 @@ def test_rendered_policies_are_plain_iam_on_the_stages_own_resources(stage: str)
             if statement.get("Sid") == "SendTraces":
                 # X-Ray's two write actions have no resource to name (IAM: "*" only).
                 assert statement["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+                assert statement["Resource"] == "*"
+                continue
+            if statement.get("Sid") == "AnswerTaskTokens":
+                # A service integration's task token has no resource IAM can scope ("*" only).
+                assert set(statement["Action"]) <= {
+                    "states:SendTaskSuccess",
+                    "states:SendTaskFailure",
+                }
                 assert statement["Resource"] == "*"
                 continue
             for action, resource in _granted({"Statement": [statement]}):

@@ -114,6 +114,10 @@ def required(call: Call) -> list[tuple[str, str]]:
         return [("sns:Publish", call.params["TopicArn"])]
     if (call.service, call.operation) == ("sqs", "GetQueueUrl"):
         return [("sqs:GetQueueUrl", f"arn:aws:sqs:{REGION}:{ACCOUNT}:{call.params['QueueName']}")]
+    if (call.service, call.operation) == ("stepfunctions", "StartExecution"):
+        return [("states:StartExecution", call.params["stateMachineArn"])]
+    if call.service == "stepfunctions" and call.operation in ("SendTaskSuccess", "SendTaskFailure"):
+        return [(f"states:{call.operation}", "*")]  # a task token names no resource
     if (call.service, call.operation) == ("sqs", "DeleteMessageBatch"):
         return [("sqs:DeleteMessage", _queue_arn(call.params["QueueUrl"]))]
     if (call.service, call.operation) in {("s3", "GetObject"), ("s3", "PutObject")}:
@@ -210,6 +214,34 @@ def _shop_for_a_while(
     pipeline.run()
     api.get("/admin/reports/sales", user=admin)
     _fail_for_good(api, shopper, line, pipeline, paid)
+    _return_and_refund(api, admin, shopper, pipeline, paid)
+
+
+def _return_and_refund(api: Any, admin: Any, shopper: Any, pipeline: Any, paid: Any) -> None:
+    """A return through every step of its workflow, and its events off the returns stream."""
+    from tests.api.test_saga import invoke
+
+    variant = paid["items"][0]["variantId"]
+    body = {"items": [{"variantId": variant, "quantity": 1}], "reason": "Too big"}
+    rid = api.post(f"/orders/{paid['orderId']}/returns", body, user=shopper).json["returnId"]
+    api.get("/returns", user=shopper)
+    api.get(f"/returns/{rid}", user=shopper)
+    api.get("/admin/returns", user=admin)
+    steps = ("decision", "approvalTimeout", "parcel", "restock", "refund", "refundFailed")
+    messages = [
+        {
+            "MessageId": f"s-{n}",
+            "ReceiptHandle": f"r-{n}",
+            "Body": json.dumps({"step": name, "returnId": rid, "taskToken": f"t-{n}"}),
+        }
+        for n, name in enumerate(steps)
+    ]
+    invoke(pipeline, "work_return_steps", "return-steps", messages[:1])
+    api.post(f"/admin/returns/{rid}/approve", user=admin)
+    api.post(f"/admin/returns/{rid}/receive", user=admin)
+    for message in messages[1:]:
+        invoke(pipeline, "work_return_steps", "return-steps", [message])
+    pipeline.publish_changes(table=os.environ["RETURNS_TABLE"], function="publish_return_events")
 
 
 def _fail_for_good(api: Any, shopper: Any, line: Any, pipeline: Any, paid: Any) -> None:
