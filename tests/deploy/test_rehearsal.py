@@ -10,9 +10,11 @@ survive in the state directory; destroy empties the buckets and deletes the stac
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -20,7 +22,7 @@ from deploy import DeployError, commands
 from deploy.aws import Aws
 from deploy.stages import STAGES
 from devstack.moto_server import LockedMotoServer
-from infra import operations
+from infra import operations, workflows
 from infra.streams import ORDERS_STREAM
 from tests.deploy.rehearsal import DISTRIBUTION_DOMAIN, FakeChalice, rehearsal_template
 
@@ -83,6 +85,7 @@ def rehearsal(
     gateway = _gateway(aws, first.api_url)
     image_urls = _image_urls(aws, first.outputs)
     mapping = _stream_mapping(aws, work / "state")
+    workflow = _workflow(aws, first.outputs)
     stack_after_deploys = _stack(aws)
     commands.destroy(STAGE, aws, options)
     runs_before_second_destroy = len(chalice.runs)
@@ -97,6 +100,7 @@ def rehearsal(
         "gateway": gateway,
         "image_urls": image_urls,
         "mapping": mapping,
+        "workflow": workflow,
         "stack": stack_after_deploys,
         "config_js_untouched": (ROOT / "static/config.js").read_bytes() == config_js,
         "state": work / "state",
@@ -104,6 +108,24 @@ def rehearsal(
         "stand_ins": stand_ins,
         "log": log,
     }
+
+
+def _workflow(aws: Aws, outputs: dict[str, str]) -> dict[str, Any]:
+    """The deployed returns state machine and the role it runs with."""
+    machine = aws.client("stepfunctions").describe_state_machine(
+        stateMachineArn=outputs["ReturnsStateMachineArn"]
+    )
+    role_name = machine["roleArn"].rsplit("/", 1)[-1]
+    iam = aws.client("iam")
+    policies = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    documents = []
+    for name in policies:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        if isinstance(document, str):
+            # moto's CloudFormation stores an inline role policy as Python's repr of the dict.
+            document = ast.literal_eval(unquote(document))
+        documents.append(document)
+    return {"machine": machine, "policies": documents}
 
 
 def _bucket(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
@@ -214,6 +236,27 @@ def test_the_stack_outputs_and_the_secret_become_the_stages_environment(
     assert not {"PAYMENTS_QUEUE_URL", "CURSOR_SECRET_ARN", "WEB_BUCKET"} & set(env)
     # Chalice itself reads the same values for the stage.
     assert run.config.environment_variables == env
+
+
+def test_the_returns_state_machine_is_deployed_with_the_templates_definition_and_role(
+    rehearsal: dict[str, Any],
+) -> None:
+    outputs = rehearsal["first"].outputs
+    machine = rehearsal["workflow"]["machine"]
+    definition = json.loads(machine["definition"])
+    assert machine["name"] == "shop-dev-returns"
+    assert definition["States"].keys() == workflows.definition()["States"].keys()
+    queue_url = definition["States"]["AwaitDecision"]["Parameters"]["QueueUrl"]
+    assert queue_url == outputs["ReturnStepsQueueUrl"]
+    (policy,) = rehearsal["workflow"]["policies"]
+    granted = {(s["Action"], json.dumps(s["Resource"])) for s in policy["Statement"]}
+    assert granted == {
+        ("sqs:SendMessage", json.dumps(outputs["ReturnStepsQueueArn"])),
+        (
+            "dynamodb:GetItem",
+            json.dumps(f"arn:aws:dynamodb:{REGION}:123456789012:table/shop-dev-returns"),
+        ),
+    }
 
 
 def test_chalice_reads_one_rendered_policy_per_function_with_the_stacks_arns(
