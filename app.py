@@ -18,7 +18,7 @@ from chalice import (
 )
 from chalice.app import Request
 
-from chalicelib import clock, log
+from chalicelib import log
 from chalicelib.adapters import events, return_events, sqs_batch
 from chalicelib.config import settings
 from chalicelib.domain import identity
@@ -661,25 +661,35 @@ def expire_unpaid_orders(event: Any) -> None:
 
 @route("/orders/{order_id}/returns", ("POST",), auth=True)
 def open_return(order_id: str) -> Response:
+    """Ask to return units of a delivered order, once per Idempotency-Key."""
+    who = caller()
+    key = parse_idempotency_key(request().headers.get("idempotency-key"))
     data = body(schemas.RETURN_CREATE)
-    opened = returns.open_return(caller(), order_id, data, clock.new_id("ret"))
-    return created(render.return_(opened))
+    fingerprint = idempotency.fingerprint("POST", f"/orders/{order_id}/returns", data)
+    opened = returns.open_once(
+        who, order_id, data, None if key is None else idempotency.Key(key, fingerprint)
+    )
+    headers: dict[str, str | list[str]] = {"Idempotent-Replayed": "true"} if opened.replayed else {}
+    return Response(body=render.return_(opened.item), status_code=201, headers=headers)
 
 
 @route("/returns", auth=True)
 def list_returns() -> dict[str, Any]:
+    """The caller's returns, newest first."""
     page = returns.list_mine(caller(), parse_limit(query("limit")), query("cursor"))
     return render.return_page(page)
 
 
 @route("/returns/{return_id}", auth=True)
 def get_return(return_id: str) -> dict[str, Any]:
+    """A return of the caller's (any, for an admin)."""
     who = caller()
     return render.return_(returns.get_return(who, return_id), admin=who.is_admin)
 
 
 @route("/admin/returns", auth=True)
 def admin_returns() -> dict[str, Any]:
+    """All returns in a status (the queue: REQUESTED), newest first."""
     who = admin()
     # The queue: what awaits a decision, unless another status is asked for.
     status = parse_choice("status", query("status"), schemas.RETURN_STATUS_PATTERN) or "REQUESTED"
@@ -689,12 +699,14 @@ def admin_returns() -> dict[str, Any]:
 
 @route("/admin/returns/{return_id}/approve", ("POST",), auth=True)
 def approve_return(return_id: str) -> dict[str, Any]:
+    """Approve a REQUESTED return."""
     admin()
     return render.return_(returns.approve(return_id), admin=True)
 
 
 @route("/admin/returns/{return_id}/reject", ("POST",), auth=True)
 def reject_return(return_id: str) -> dict[str, Any]:
+    """Reject a REQUESTED return, saying why."""
     admin()
     note = body(schemas.RETURN_REJECT)["note"]
     return render.return_(returns.reject(return_id, note), admin=True)
@@ -702,12 +714,14 @@ def reject_return(return_id: str) -> dict[str, Any]:
 
 @route("/admin/returns/{return_id}/receive", ("POST",), auth=True)
 def receive_return(return_id: str) -> dict[str, Any]:
+    """Record an APPROVED return's parcel."""
     admin()
     return render.return_(returns.receive(return_id), admin=True)
 
 
 @route("/admin/returns/{return_id}/refund", ("POST",), auth=True)
 def retry_return_refund(return_id: str) -> dict[str, Any]:
+    """Retry a REFUND_FAILED return's refund."""
     admin()
     return render.return_(returns.retry_refund(return_id), admin=True)
 

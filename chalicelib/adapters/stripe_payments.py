@@ -26,7 +26,7 @@ from typing import Any
 from chalicelib.adapters import aws
 from chalicelib.adapters.payments import APPROVED, DECLINED, PENDING, Capture, Charge
 from chalicelib.config import settings
-from chalicelib.domain.errors import InvalidInput, TransientFailure
+from chalicelib.domain.errors import InvalidInput, RefundRefused, TransientFailure
 from chalicelib.storage import ledger
 
 INTENT = "stripe-intent"  # the ledger entry that keeps an order's PaymentIntent id
@@ -119,7 +119,9 @@ class StripePaymentProvider:
         except stripe.StripeError as exc:
             if _transient(exc):
                 raise TransientFailure(f"Stripe unavailable for {order_id}: {exc}") from exc
-            raise
+            # Stripe refused this refund (the card, the charge, the amount): the same key would
+            # answer the same refusal, so the returns workflow stops for an admin (REFUND_FAILED).
+            raise RefundRefused(f"Stripe refused the refund of {order_id}: {exc}") from exc
         return str(refund.id)
 
     def captured(self, order_id: str) -> Capture | None:

@@ -22,6 +22,9 @@ class Reason(StrEnum):
     HAS_OPTIONS = "has_options"  # price and stock are each variant's, not the product's
     NO_OPTIONS = "no_options"  # a product without options is its own single variant
     PROMOTION_UNAVAILABLE = "promotion_unavailable"
+    NOT_DELIVERED = "not_delivered"  # only a DELIVERED order can be returned
+    RETURN_WINDOW_CLOSED = "return_window_closed"  # delivered over 30 days ago
+    NOTHING_LEFT_TO_RETURN = "nothing_left_to_return"  # the units are delivered less claimed
 
 
 class ShopError(Exception):
@@ -115,16 +118,16 @@ class InvalidReturnMove(Conflict):
     def __init__(self, current: str, target: str):
         self.current = current
         self.target = target
-        super().__init__(f"A return in {current} cannot move to {target}")
+        super().__init__(
+            f"A return in {current} cannot move to {target}", Reason.INVALID_TRANSITION
+        )
 
 
 class ReturnRefused(Conflict):
     """The order cannot take this return: not delivered, past its window, or beyond what is left."""
 
-    def __init__(self, message: str, *, window_closed: bool = False, beyond_left: bool = False):
-        self.window_closed = window_closed
-        self.beyond_left = beyond_left
-        super().__init__(message)
+    def __init__(self, message: str, reason: Reason):
+        super().__init__(message, reason)
 
 
 class RefundRefused(ShopError):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from chalicelib.domain.errors import InvalidInput, InvalidReturnMove, ReturnRefused
+from chalicelib.domain.errors import InvalidInput, InvalidReturnMove, Reason, ReturnRefused
 from chalicelib.domain.totals import PaidLine, return_refund_cents
 
 RETURN_WINDOW = timedelta(days=30)
@@ -129,11 +129,14 @@ def delivered_at(history: Sequence[tuple[str, str]]) -> str | None:
 def check_window(order_status: str, delivered: datetime | None, now: datetime) -> None:
     """Raise unless the order is DELIVERED and was delivered at most 30 days ago."""
     if order_status != "DELIVERED" or delivered is None:
-        raise ReturnRefused(f"Only a delivered order can be returned (it is {order_status})")
+        raise ReturnRefused(
+            f"Only a delivered order can be returned (it is {order_status})",
+            Reason.NOT_DELIVERED,
+        )
     if now - delivered > RETURN_WINDOW:
         raise ReturnRefused(
             "The order was delivered over 30 days ago: its return window has closed",
-            window_closed=True,
+            Reason.RETURN_WINDOW_CLOSED,
         )
 
 
@@ -164,7 +167,7 @@ def plan(
         if item.quantity > left:
             raise ReturnRefused(
                 f"items: only {left} of variant {item.variant_id} are left to return",
-                beyond_left=True,
+                Reason.NOTHING_LEFT_TO_RETURN,
             )
         before = line.quantity - left
         refund = return_refund_cents(line.paid, units=item.quantity, claimed_before=before)

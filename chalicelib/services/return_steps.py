@@ -91,7 +91,7 @@ def _close_window(item: Return, step: str) -> None:
     if item.status != source:
         return
     rules.transition(item.status, target, Mover.WORKFLOW)
-    door.move_releasing_claims(item, target.value, clock.iso(clock.now()), note)
+    door.move_releasing_claims(item, door.Move(target.value, clock.iso(clock.now()), note))
 
 
 def _refund(item: Return, token: str) -> None:
@@ -139,4 +139,4 @@ def _mark_refund_failed(item: Return) -> None:
         return
     rules.transition(item.status, ReturnStatus.REFUND_FAILED, Mover.WORKFLOW)
     note = item.refund_failure or "the refund kept failing"
-    door.move(item, ReturnStatus.REFUND_FAILED.value, clock.iso(clock.now()), note=note)
+    door.move(item, door.Move(ReturnStatus.REFUND_FAILED.value, clock.iso(clock.now()), note))

@@ -10,16 +10,17 @@ back to the workflow; a token stored after the move is handed back by the step h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib import clock
 from chalicelib.adapters import workflow
 from chalicelib.domain import returns as rules
-from chalicelib.domain.errors import Conflict, InvalidReturnMove, NotFound
+from chalicelib.domain.errors import Conflict, InvalidReturnMove, NotFound, Reason, ShopError
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.returns import Mover, ReturnStatus
-from chalicelib.services import orders
+from chalicelib.services import idempotency, orders
 from chalicelib.storage import returns as door
 from chalicelib.storage.models import Order, Return, ReturnHistoryEntry, ReturnLine
 from chalicelib.storage.paging import Page
@@ -84,6 +85,39 @@ def _new_return(
     )
 
 
+@dataclass(frozen=True)
+class Opened:
+    """The return a request opened, and whether it is the stored answer to a repeated key."""
+
+    item: Return
+    replayed: bool
+
+
+def open_once(
+    caller: Caller, order_id: str, data: dict[str, Any], key: idempotency.Key | None
+) -> Opened:
+    """Open a return, once per Idempotency-Key (as checkout does: services/checkout.py)."""
+    if key is None:
+        return Opened(open_return(caller, order_id, data, clock.new_id("ret")), replayed=False)
+    claim = idempotency.begin(f"returns:{caller.user_id}", key)
+    if isinstance(claim, idempotency.Replay):
+        return Opened(door.from_snapshot(claim.result), replayed=True)
+    try:
+        item = open_return(caller, order_id, data, f"ret_{claim.nonce}")
+    except ShopError:
+        idempotency.release(claim)  # nothing was written: leave the key free to retry
+        raise
+    except Exception:
+        idempotency.unlock(claim)  # maybe written: a retry resumes with the same return id
+        raise
+    try:
+        idempotency.complete(claim, door.snapshot(item))
+    except Exception:
+        idempotency.unlock(claim)  # the return is open: a retry resumes and answers it
+        raise
+    return Opened(item, replayed=False)
+
+
 def open_return(caller: Caller, order_id: str, data: dict[str, Any], return_id: str) -> Return:
     """Ask to return units of the caller's delivered order; its workflow starts at once.
 
@@ -110,7 +144,7 @@ def open_return(caller: Caller, order_id: str, data: dict[str, Any], return_id: 
                     return _started(found)
             continue  # the order changed since it was read: judge again
         return _started(item)
-    raise Conflict(f"Order {order_id} kept changing; try again")
+    raise Conflict(f"Order {order_id} kept changing; try again", Reason.CONCURRENT_UPDATE)
 
 
 def _started(item: Return) -> Return:
@@ -174,7 +208,7 @@ def _admin_move(
             if token is not None:
                 workflow.resume(token)
             return _started(item)
-    raise Conflict(f"Return {return_id} kept changing; try again")
+    raise Conflict(f"Return {return_id} kept changing; try again", Reason.CONCURRENT_UPDATE)
 
 
 def _write_admin_move(
@@ -186,9 +220,10 @@ def _write_admin_move(
         Return.wait_token.does_not_exist() if token is None else Return.wait_token == token
     )
     if target in rules.RELEASES_CLAIM:
-        return door.move_releasing_claims(item, target.value, stamp, note, condition=token_as_read)
+        change = door.Move(target.value, stamp, note, condition=token_as_read)
+        return door.move_releasing_claims(item, change)
     extra = [Return.refund_round.add(1)] if retry else []
-    return door.move(item, target.value, stamp, note=note, extra=extra, condition=token_as_read)
+    return door.move(item, door.Move(target.value, stamp, note, extra, token_as_read))
 
 
 def list_mine(caller: Caller, limit: int, cursor: str | None) -> Page[Return]:

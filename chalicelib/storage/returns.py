@@ -8,6 +8,7 @@ never having restocked; the refund is recorded conditional on RECEIVED.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,22 +102,30 @@ def _apply(item: Return, status: str, stamp: str, note: str | None) -> None:
     item.wait_step = item.wait_token = None
 
 
-def move(
-    item: Return,
-    status: str,
-    stamp: str,
-    *,
-    note: str | None = None,
-    extra: Sequence[Any] = (),
-    condition: Any = None,
-) -> bool:
-    """Move a return (as read) to `status` if it still has the status read (and `condition`
-    holds); False if not. The item in hand shows the move afterwards.
-    """
-    actions = [*_move_actions(item, status, stamp, note), *extra]
+@dataclass(frozen=True)
+class Move:
+    """A status change: the new status, when, why, and what else must hold or change with it."""
+
+    status: str
+    stamp: str
+    note: str | None = None
+    extra: Sequence[Any] = ()
+    condition: Any = None  # besides the status as read
+
+
+def _when(item: Return, change: Move) -> Any:
     when = Return.status == item.status
+    return when if change.condition is None else when & change.condition
+
+
+def move(item: Return, change: Move) -> bool:
+    """Move a return (as read) if it still has the status read and the condition holds.
+
+    False if not. The item in hand shows the move afterwards.
+    """
+    actions = [*_move_actions(item, change.status, change.stamp, change.note), *change.extra]
     try:
-        item.update(actions=actions, condition=when if condition is None else when & condition)
+        item.update(actions=actions, condition=_when(item, change))
     except UpdateError as exc:
         if condition_failed(exc):
             return False
@@ -124,13 +133,10 @@ def move(
     return True
 
 
-def move_releasing_claims(
-    item: Return, status: str, stamp: str, note: str | None = None, condition: Any = None
-) -> bool:
+def move_releasing_claims(item: Return, change: Move) -> bool:
     """Move a return to REJECTED or EXPIRED and give its units back to the order, in one write."""
-    actions = _move_actions(item, status, stamp, note)
-    when = Return.status == item.status
-    when = when if condition is None else when & condition
+    actions = _move_actions(item, change.status, change.stamp, change.note)
+    when = _when(item, change)
     release = []
     for line in item.items:
         path = Order.return_claims[line.variant_id]
@@ -145,7 +151,7 @@ def move_releasing_claims(
 
     if not _committed(write):
         return False
-    _apply(item, status, stamp, note)
+    _apply(item, change.status, change.stamp, change.note)
     return True
 
 
@@ -262,3 +268,13 @@ def page_in_status(status: str, scope: str, limit: int, cursor: str | None) -> P
         Return.status_index, status, "status", ("returnId", "status", "sortKey"), scope
     )
     return newest_first(listing, limit=limit, cursor=cursor)
+
+
+def snapshot(item: Return) -> str:
+    """A return as JSON that `from_snapshot` restores exactly (DynamoDB's own attribute form)."""
+    return json.dumps(item.serialize(), sort_keys=True, separators=(",", ":"))
+
+
+def from_snapshot(data: str) -> Return:
+    """The return a `snapshot` was taken of."""
+    return Return.from_raw_data(json.loads(data))

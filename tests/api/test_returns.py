@@ -15,7 +15,7 @@ import pytest
 from chalicelib import clock
 from chalicelib.services import return_steps
 from chalicelib.storage.models import HistoryEntry, LedgerEntry, Order, Return
-from tests.conftest import ADDRESS
+from tests.support.data import ADDRESS
 
 
 @pytest.fixture
@@ -323,8 +323,13 @@ def test_the_admin_hands_the_stored_token_back_and_a_late_token_resumes_at_once(
 ):
     from chalicelib.adapters import workflow
 
-    resumed = []
-    monkeypatch.setattr(workflow, "resume", lambda token: resumed.append(token) or True)
+    resumed: list[str] = []
+
+    def resume(token: str) -> bool:
+        resumed.append(token)
+        return True
+
+    monkeypatch.setattr(workflow, "resume", resume)
     mug = product_factory(stock=5)
     order = delivered((mug, 2))
     early = ask(api, shopper, order, (mug["productId"], 1)).json["returnId"]
@@ -365,3 +370,42 @@ def test_a_refund_refused_for_good_fails_and_an_admin_retry_refunds_with_a_new_k
         e.entry for e in LedgerEntry.query(order["orderId"]) if e.entry.startswith("refund#")
     ]
     assert refunds == [f"refund#{rid}:refund:1"]
+
+
+def test_an_idempotency_key_replays_the_first_return_and_refuses_another_body(
+    api, shopper, product_factory, delivered
+):
+    mug = product_factory(stock=5)
+    order = delivered((mug, 2))
+    path = f"/orders/{order['orderId']}/returns"
+    body = {"items": [{"variantId": mug["productId"], "quantity": 1}], "reason": "Too small"}
+    key = {"Idempotency-Key": "return-once"}
+
+    first = api.post(path, body, user=shopper, headers=key)
+    again = api.post(path, body, user=shopper, headers=key)
+    other = api.post(path, {**body, "reason": "Too big"}, user=shopper, headers=key)
+
+    assert first.status == again.status == 201
+    assert again.json == first.json
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert other.error() == (422, "UnprocessableEntityError")
+    assert Order.get(order["orderId"]).return_claims.as_dict() == {mug["productId"]: 1}
+
+
+def test_a_refused_return_leaves_the_key_free_for_a_corrected_retry(
+    api, shopper, product_factory, delivered
+):
+    mug = product_factory(stock=5)
+    order = delivered((mug, 1))
+    path = f"/orders/{order['orderId']}/returns"
+    key = {"Idempotency-Key": "return-fix"}
+    body = {"items": [{"variantId": mug["productId"], "quantity": 1}], "reason": "Broken"}
+    Order(order["orderId"]).update(actions=[Order.return_claims.set({mug["productId"]: 1})])
+
+    refused = api.post(path, body, user=shopper, headers=key)
+    Order(order["orderId"]).update(actions=[Order.return_claims.set({mug["productId"]: 0})])
+    retried = api.post(path, body, user=shopper, headers=key)
+
+    assert refused.error() == (409, "ConflictError")
+    assert refused.json["reason"] == "nothing_left_to_return"
+    assert retried.status == 201
