@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import boto3
 
-from devstack import moto_fixes, moto_memory
+from devstack import moto_fixes, moto_memory, workflows
 from devstack.chalice_config import ChaliceConfig
 from devstack.moto_server import LockedMotoServer, run_state_machines, start_moto
 from devstack.ports import PortBusy, check_ports
@@ -132,6 +132,9 @@ class LocalStack:
             self.meta = self._restored_meta(snapshot.meta)
             self.env = self._app_env(self.moto.endpoint_url, self.meta["outputs"])
             os.environ.update(self.env)
+            resumed = workflows.restore(self.moto.endpoint_url, self.env)
+            if resumed:
+                print(f"devstack: {resumed} return(s) in flight resumed", flush=True)
         else:
             outputs = provision(
                 self._parameters(), endpoint_url=self.moto.endpoint_url, region=REGION

@@ -39,8 +39,9 @@ FORMAT = 1
 SNAPSHOT_NAME = "moto.pickle"
 SAVE_EVERY_SECONDS = 1.0
 # Services whose state is rebuilt by its readers: stream iterators (the pump asks for new ones)
-# and STS's answers.
-EPHEMERAL = frozenset({"dynamodbstreams", "sts"})
+# and STS's answers; and Step Functions, whose executions are threads that die with moto and whose
+# two backends share one service name (devstack/workflows.py brings the returns workflow back).
+EPHEMERAL = frozenset({"dynamodbstreams", "sts", "stepfunctions"})
 # Operations (from X-Amz-Target) that change nothing worth keeping. ReceiveMessage does change a
 # message's receive count and visibility; a snapshot without it makes the message visible again
 # after a restart, which is what a restarted consumer wants anyway.
