@@ -79,6 +79,17 @@ export const getOrder = (orderId, { signal } = {}) => authed("GET", `/orders/${e
 export const cancelOrder = (orderId) => authed("POST", `/orders/${enc(orderId)}/cancel`);
 export const quoteOrder = (body) => authed("POST", "/orders/quote", { body });
 
+// Returns
+export const openReturn = (orderId, body, idempotencyKey) =>
+  authed("POST", `/orders/${enc(orderId)}/returns`, { body, headers: { "Idempotency-Key": idempotencyKey } });
+export const listReturns = ({ limit, cursor, signal } = {}) => authed("GET", "/returns", { query: page({ limit, cursor }), signal });
+export const listReturnsByStatus = ({ status, limit, cursor, signal } = {}) =>
+  authed("GET", "/admin/returns", { query: { status, ...page({ limit, cursor }) }, signal });
+export const approveReturn = (returnId) => authed("POST", `/admin/returns/${enc(returnId)}/approve`);
+export const rejectReturn = (returnId, note) => authed("POST", `/admin/returns/${enc(returnId)}/reject`, { body: { note } });
+export const receiveReturn = (returnId) => authed("POST", `/admin/returns/${enc(returnId)}/receive`);
+export const retryRefund = (returnId) => authed("POST", `/admin/returns/${enc(returnId)}/refund`);
+
 // Admin
 export const listOrdersByStatus = ({ status, limit, cursor, signal } = {}) =>
   authed("GET", "/admin/orders", { query: { status, ...page({ limit, cursor }) }, signal });

@@ -20,6 +20,8 @@ const routes = [
   { path: "/checkout", load: () => import("./pages/checkout.js"), auth: true },
   { path: "/orders", load: () => import("./pages/orders.js"), auth: true },
   { path: "/orders/:orderId", load: () => import("./pages/order.js"), auth: true },
+  { path: "/orders/:orderId/return", load: () => import("./pages/order-return.js"), auth: true },
+  { path: "/returns", load: () => import("./pages/returns.js"), auth: true },
   { path: "/profile", load: () => import("./pages/profile.js"), auth: true },
   { path: "/notifications", load: () => import("./pages/notifications.js"), auth: true },
   { path: "/admin/products", load: () => import("./pages/admin-products.js"), auth: true, admin: true },
@@ -29,6 +31,7 @@ const routes = [
   { path: "/admin/sales", load: () => import("./pages/admin-sales.js"), auth: true, admin: true },
   { path: "/admin/promotions", load: () => import("./pages/admin-promotions.js"), auth: true, admin: true },
   { path: "/admin/shipping", load: () => import("./pages/admin-shipping.js"), auth: true, admin: true },
+  { path: "/admin/returns", load: () => import("./pages/admin-returns.js"), auth: true, admin: true },
 ];
 
 // GET /me/notifications is an optional extension: show its page only when the route exists.

@@ -62,7 +62,7 @@ function menuItems() {
     items.push(link("#/login", "Log in", "nav-login"), link("#/register", "Register", "nav-register"));
     return items;
   }
-  items.push(link("#/orders", "My orders", "nav-orders"));
+  items.push(link("#/orders", "My orders", "nav-orders"), link("#/returns", "Returns", "nav-returns"));
   if (notifications === "available") items.push(link("#/notifications", "Notifications", "nav-notifications"));
   items.push(link("#/profile", "Profile", "nav-profile"));
   if (me && me.isAdmin) {
@@ -73,6 +73,7 @@ function menuItems() {
       link("#/admin/sales", "Sales", "nav-admin-sales"),
       link("#/admin/promotions", "Promotions", "nav-admin-promotions"),
       link("#/admin/shipping", "Shipping and tax", "nav-admin-shipping"),
+      link("#/admin/returns", "Returns queue", "nav-admin-returns"),
     );
   }
   const email = (me && me.email) || sessionEmail();

@@ -46,6 +46,8 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("shopper", "order", "/orders/{order}"),
     ("shopper", "profile", "/profile"),
     ("shopper", "notifications", "/notifications"),
+    ("shopper", "returns", "/returns"),
+    ("shopper", "order-return", "/orders/{order}/return"),
     ("shopper", "forbidden", "/admin/orders"),
     ("shopper", "not-found", "/no-such-page"),
     ("admin", "catalog", "/"),
@@ -59,6 +61,8 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin-promotions", "/admin/promotions"),
     ("admin", "admin-shipping", "/admin/shipping"),
     ("admin", "order", "/orders/{order}"),
+    ("admin", "admin-returns", "/admin/returns"),
+    ("admin", "admin-returns-refunded", "/admin/returns?status=REFUNDED"),
 )
 
 

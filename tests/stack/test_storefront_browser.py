@@ -17,6 +17,7 @@ wider than the window and a serious or critical axe violation fail the test (see
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 import uuid
@@ -528,3 +529,76 @@ def test_a_shopper_applies_a_code_and_ships_express_to_gb_with_vat_inside_the_to
     assert placed["totalCents"] == quote["totalCents"]
     assert placed["taxCents"] == quote["taxCents"]
     assert placed["taxInclusive"] is True
+
+
+def _log_in(user: Any, email: str, password: str) -> None:
+    user.go("/login")
+    user.title("Log in")
+    user.testid("login-email").fill(email)
+    user.testid("login-password").fill(password)
+    user.testid("login-submit").click()
+    user.title("Catalog")
+
+
+def test_a_shopper_returns_one_item_and_sees_the_refund(browser: Any, stack: RunningStack) -> None:
+    from playwright.sync_api import expect
+
+    order = _place_paid_order(stack)()
+    admin_headers = stack.bearer(stack.admin.email, stack.admin.password)
+    delivered = requests.patch(
+        f"{stack.api_url}/admin/orders/{order['orderId']}",
+        json={"status": "DELIVERED"},
+        headers=admin_headers,
+        timeout=10,
+    )
+    assert delivered.status_code == 200, delivered.text
+    paid = order["items"][0]["lineTotalCents"]
+
+    with session(browser, stack, "shopper") as shopper:
+        _log_in(shopper, stack.shopper.email, stack.shopper.password)
+        shopper.go(f"/orders/{order['orderId']}")
+        expect(shopper.testid("order-detail")).to_be_visible()
+        expect(shopper.testid("order-refunded")).to_contain_text("Nothing")
+        shopper.testid("order-return").click()
+        shopper.title(re.compile("^Return items of order"))
+        shopper.testid("return-quantity").first.select_option("1")
+        shopper.testid("return-reason").fill("It is the wrong colour")
+        shopper.snap("order-return")
+        shopper.testid("return-submit").click()
+        shopper.title("My returns")
+        row = shopper.testid("return-row").first
+        expect(row).to_have_attribute("data-status", "REQUESTED")
+        return_id = row.get_attribute("data-return-id")
+        shopper.snap("returns")
+
+        with session(browser, stack, "admin") as admin:
+            _log_in(admin, stack.admin.email, stack.admin.password)
+            admin.testid("nav-admin-returns").click()
+            admin.title("Returns")
+            queued = admin.testid("return-row", return_id=str(return_id))
+            expect(queued).to_have_attribute("data-status", "REQUESTED")
+            admin.snap("admin-returns")
+            queued.get_by_test_id("return-approve").click()
+            expect(queued).to_have_attribute("data-status", "APPROVED")
+            queued.get_by_test_id("return-receive").click()
+            expect(queued).to_have_attribute("data-status", "RECEIVED")
+            admin.assert_clean()
+
+        # The workflow restocks and refunds; the shopper's list shows it on a reload.
+        deadline = time.monotonic() + FULFILLED_MS / 1000
+        shopper.go("/returns")
+        while True:
+            shopper.page.reload()
+            shopper.title("My returns")
+            mine = shopper.testid("return-row", return_id=str(return_id))
+            if mine.get_attribute("data-status") == "REFUNDED" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        expect(mine).to_have_attribute("data-status", "REFUNDED")
+        expect(mine.get_by_test_id("return-refund")).to_have_attribute("data-cents", str(paid))
+        shopper.go(f"/orders/{order['orderId']}")
+        expect(shopper.testid("order-refunded").locator("[data-cents]")).to_have_attribute(
+            "data-cents", str(paid)
+        )
+        shopper.snap("order-refunded", phone=False)
+        shopper.assert_clean()

@@ -69,6 +69,13 @@ function itemsTable(order) {
         h("td", { class: "num", testid: "order-total", dataset: { cents: order.totalCents } }, formatMoney(order.totalCents, currency))))));
 }
 
+function refunded(order) {
+  const cents = order.refundedCents || 0;
+  return cents
+    ? h("span", { dataset: { cents } }, formatMoney(cents, order.currency || "USD"), " · ", h("a", { href: "#/returns" }, "My returns"))
+    : h("span", { class: "muted", dataset: { cents: 0 } }, "Nothing");
+}
+
 export async function render({ view, params, signal }) {
   view.append(pageHeader(`Order ${shortId(params.orderId)}`), loading());
   let order;
@@ -87,10 +94,15 @@ export async function render({ view, params, signal }) {
   const progressHolder = h("div", {});
   const trackingHolder = h("dd", {});
   const updatedHolder = h("dd", {});
+  const refundedHolder = h("dd", { testid: "order-refunded" });
   const historyHolder = h("div", {});
   const actionsHolder = h("div", { class: "btn-row", testid: "order-actions" });
   const live = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite", testid: "order-status-announcement" });
   let shownCancellable = null;
+
+  function returnLink() {
+    return h("a", { class: "btn btn-secondary", href: `#/orders/${encodeURIComponent(order.orderId)}/return`, testid: "order-return" }, "Return items");
+  }
 
   function cancelControl() {
     return confirmButton({
@@ -122,10 +134,12 @@ export async function render({ view, params, signal }) {
     updatedHolder.replaceChildren(dateTime(order.updatedAt || order.createdAt));
     historyHolder.replaceChildren(history(order));
     const cancellable = CANCELLABLE_STATUSES.has(order.status);
-    if (cancellable !== shownCancellable) {
-      replace(actionsHolder, cancellable ? cancelControl() : null);
-      shownCancellable = cancellable;
+    const action = cancellable ? "cancel" : order.status === "DELIVERED" ? "return" : null;
+    if (action !== shownCancellable) {
+      replace(actionsHolder, action === "cancel" ? cancelControl() : action === "return" ? returnLink() : null);
+      shownCancellable = action;
     }
+    refundedHolder.replaceChildren(refunded(order));
     if (changed) live.textContent = `Order status: ${statusLabel(order.status)}.`;
   }
 
@@ -153,7 +167,8 @@ export async function render({ view, params, signal }) {
               h("dt", {}, "Order number"), h("dd", { testid: "order-number" }, h("strong", {}, shortId(order.orderId))),
               h("dt", {}, "Full order id"), h("dd", { class: "mono id-full", testid: "order-id" }, idText(order.orderId)),
               h("dt", {}, "Tracking number"), trackingHolder,
-              h("dt", {}, "Last update"), updatedHolder),
+              h("dt", {}, "Last update"), updatedHolder,
+              h("dt", {}, "Refunded"), refundedHolder),
             actionsHolder),
           h("section", { class: "card", "aria-labelledby": "order-items-title" },
             h("h2", { id: "order-items-title" }, "Items"),
