@@ -68,7 +68,7 @@ def on_step(message: dict[str, Any]) -> None:
             _close_window(item, step)
             workflow.resume(token)
         elif step == "restock":
-            door.restock(item, clock.iso(clock.now()))
+            _restock(item)
             workflow.resume(token)
         elif step == "refund":
             _refund(item, token)
@@ -94,11 +94,18 @@ def _close_window(item: Return, step: str) -> None:
     door.move_releasing_claims(item, door.Move(target.value, clock.iso(clock.now()), note))
 
 
+def _restock(item: Return) -> None:
+    """The units go back to stock once, when the parcel is in (never for a return still out)."""
+    if item.status == ReturnStatus.RECEIVED and item.restocked_at is None:
+        door.restock(item, clock.iso(clock.now()))
+
+
 def _refund(item: Return, token: str) -> None:
     """Refund through the provider once per round; record it; tell the workflow how it went."""
     if item.status != ReturnStatus.RECEIVED:
         workflow.resume(token)  # refunded already (a redelivery), or no longer ours to refund
         return
+    _restock(item)  # the workflow restocks first; a refund never goes out for units not back
     key = rules.refund_key(item.return_id, int(item.refund_round))
     try:
         reference = provider(settings().payment_provider).refund(
