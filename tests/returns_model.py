@@ -53,7 +53,7 @@ class ReturnsMachine(RuleBasedStateMachine):
     @initialize()
     def a_delivered_order(self) -> None:
         """A fresh order of 3 and 2 units, paid with the card and delivered (no pipeline)."""
-        products = []
+        products: list[dict[str, Any]] = []
         for name in ("Mug", "Lamp"):
             body = {"name": name, "priceCents": 999, "category": "model", "stock": 10}
             products.append(self.api.post("/products", body, user=self.admin).json)
@@ -61,8 +61,8 @@ class ReturnsMachine(RuleBasedStateMachine):
             {"productId": products[0]["productId"], "quantity": 3},
             {"productId": products[1]["productId"], "quantity": 2},
         ]
-        body = {"shippingAddress": ADDRESS, "paymentToken": self.card, "items": items}
-        placed = self.api.post("/orders", body, user=self.shopper).json
+        checkout = {"shippingAddress": ADDRESS, "paymentToken": self.card, "items": items}
+        placed = self.api.post("/orders", checkout, user=self.shopper).json
         SimulatedPaymentProvider().charge(
             placed["orderId"], placed["totalCents"], placed["currency"], self.card
         )
