@@ -51,7 +51,7 @@ NOT_AT_RUNTIME: dict[tuple[str, str], tuple[Callable[[Env], bool], str]] = {
             lambda env: env.get("PAYMENT_PROVIDER") != "stripe",
             "only PAYMENT_PROVIDER=stripe reads the provider's keys from Secrets Manager",
         )
-        for function in ("take_payments", "fail_dead_payments", "api_handler")
+        for function in ("take_payments", "fail_dead_payments", "api_handler", "work_return_steps")
     },
     ("api_handler", "sqs"): (
         lambda env: env.get("PAYMENT_PROVIDER") != "stripe",
@@ -272,7 +272,7 @@ def test_only_a_stage_paying_with_stripe_may_read_its_stripe_secret() -> None:
     stripe = policies.render_for_deploy(
         "prod", env, fakes.REGION, fakes.ACCOUNT, fakes.stack_outputs("prod")
     )
-    for function in ("take_payments", "fail_dead_payments"):
+    for function in ("take_payments", "fail_dead_payments", "work_return_steps"):
         (statement,) = [
             s
             for s in stripe[function]["Statement"]
