@@ -36,10 +36,10 @@ from chalicelib.services import (
     profiles,
     promotions,
     reports,
-    search,
-    shop_config,
     return_steps,
     returns,
+    search,
+    shop_config,
     variants,
 )
 from chalicelib.web import correlation, pricing_render, render, schemas

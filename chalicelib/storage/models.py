@@ -231,7 +231,6 @@ class Order(Model):
     created_at = UnicodeAttribute(attr_name="createdAt")
     updated_at = UnicodeAttribute(attr_name="updatedAt")
     sort_key = UnicodeAttribute(attr_name="sortKey")
-    refunded_cents = NumberAttribute(null=True, attr_name="refundedCents")
     # Units each variant's live returns claim (REJECTED and EXPIRED returns give theirs back).
     return_claims = MapAttribute[str, Any](null=True, attr_name="returnClaims")
 
