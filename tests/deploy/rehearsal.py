@@ -62,11 +62,20 @@ def rehearsal_template(stand_ins: dict[str, str], stage: str | None = None) -> d
     """
     full = build_template(stage)
     template = copy.deepcopy(full)
-    template["Resources"] = {
+    resources = {
         name: _without_the_distribution(body)
         for name, body in full["Resources"].items()
         if body["Type"] in MOTO_CLOUDFORMATION_TYPES
     }
+    # A resource of a creatable type that refers to one moto cannot create (the lake's Firehose
+    # role to its delivery stream) is left out with it.
+    while dropped := {
+        name
+        for name, body in resources.items()
+        if not dependencies(body, full["Resources"]) <= set(resources)
+    }:
+        resources = {name: body for name, body in resources.items() if name not in dropped}
+    template["Resources"] = resources
     kept = set(template["Resources"])
     outputs = {}
     for key, output in full["Outputs"].items():
