@@ -412,6 +412,8 @@ def _named_query(target: Target, props: Json) -> Created:
     )
     answer = target.client("athena").create_named_query(**props)
     return Created(answer["NamedQueryId"])
+
+
 def _state_machine(target: Target, props: Json) -> Created:
     _check(
         "AWS::StepFunctions::StateMachine",
