@@ -88,12 +88,22 @@ def _reset_caches() -> None:
 @pytest.fixture
 def tables(moto_session: CognitoPool) -> Iterator[None]:
     """Fresh, empty DynamoDB tables for every test."""
+    from chalicelib.services import shop_config
     from chalicelib.storage.models import ALL_MODELS
 
     for model in ALL_MODELS:
         model.create_table(wait=False)
+    shop_config.forget()  # fresh tables, so no zones or rates cached from another test's
     yield
     _drop_tables()
+
+
+@pytest.fixture
+def warm_config(api: Api) -> None:
+    """The shop's zones and rates already cached, as in a warm container (the call counts' case)."""
+    from chalicelib.services import shop_config
+
+    shop_config.current()
 
 
 @pytest.fixture(scope="session")

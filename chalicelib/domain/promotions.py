@@ -97,31 +97,34 @@ class PromotionUnavailable(Conflict):
         super().__init__(message, Reason.PROMOTION_UNAVAILABLE)
 
 
-def promotion_problem(
-    promotion: Promotion | None,
-    *,
-    currency: str,
-    subtotal_cents: int,
-    now: datetime,
-    used_by_caller: bool = False,
-) -> PromotionProblem | None:
+@dataclass(frozen=True)
+class Attempt:
+    """A code tried on goods in one currency at a moment, by a caller who may have used it."""
+
+    currency: str
+    subtotal_cents: int
+    now: datetime
+    used_by_caller: bool = False
+
+
+def promotion_problem(promotion: Promotion | None, attempt: Attempt) -> PromotionProblem | None:
     """The first rule a promotion breaks for a cart or order, or None when it applies."""
     if promotion is None:
         return PromotionProblem.UNKNOWN
     if not promotion.active:
         return PromotionProblem.INACTIVE
-    if promotion.starts_at is not None and now < promotion.starts_at:
+    if promotion.starts_at is not None and attempt.now < promotion.starts_at:
         return PromotionProblem.NOT_STARTED
-    if promotion.ends_at is not None and now >= promotion.ends_at:
+    if promotion.ends_at is not None and attempt.now >= promotion.ends_at:
         return PromotionProblem.ENDED
-    if promotion.currency is not None and promotion.currency != currency:
+    if promotion.currency is not None and promotion.currency != attempt.currency:
         return PromotionProblem.OTHER_CURRENCY
-    goods = subtotal_cents - discount_cents(promotion, subtotal_cents)
+    goods = attempt.subtotal_cents - discount_cents(promotion, attempt.subtotal_cents)
     if promotion.min_subtotal_cents is not None and goods < promotion.min_subtotal_cents:
         return PromotionProblem.BELOW_MINIMUM
     if promotion.max_redemptions is not None and promotion.redemptions >= promotion.max_redemptions:
         return PromotionProblem.USED_UP
-    if promotion.once_per_customer and used_by_caller:
+    if promotion.once_per_customer and attempt.used_by_caller:
         return PromotionProblem.ALREADY_USED
     return None
 
@@ -149,23 +152,10 @@ def promotion_error(
 
 
 def ensure_applies(
-    code: str,
-    promotion: Promotion | None,
-    *,
-    currency: str,
-    subtotal_cents: int,
-    now: datetime,
-    used_by_caller: bool = False,
-    held_by_cart: bool = False,
+    code: str, promotion: Promotion | None, attempt: Attempt, *, held_by_cart: bool = False
 ) -> Promotion:
     """The promotion when it applies; otherwise raises the error naming the rule it breaks."""
-    problem = promotion_problem(
-        promotion,
-        currency=currency,
-        subtotal_cents=subtotal_cents,
-        now=now,
-        used_by_caller=used_by_caller,
-    )
+    problem = promotion_problem(promotion, attempt)
     if problem is None and promotion is not None:
         return promotion
     problem = problem or PromotionProblem.UNKNOWN

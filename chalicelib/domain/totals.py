@@ -10,8 +10,8 @@ and tax, Returns); docs/pricing.md explains them with a worked example.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.promotions import Promotion, discount_cents
@@ -224,22 +224,42 @@ def compute_totals(
     )
 
 
+@dataclass(frozen=True)
+class ShopRules:
+    """The shop's shipping zones and tax rates by country; with none, shipping is free, tax 0."""
+
+    zones: Sequence[ShippingZone] = ()
+    rates: Mapping[str, TaxRate] = field(default_factory=dict)
+
+
+NO_RULES = ShopRules()
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    """Where an order ships, and the method asked for (None: the cheapest that serves it)."""
+
+    country: str
+    shipping_method: str | None = None
+
+
 def price_order(
     line_totals: Sequence[int],
+    destination: ShipTo,
     *,
     currency: str,
-    country: str,
     promotion: Promotion | None = None,
-    zones: Sequence[ShippingZone] = (),
-    shipping_method: str | None = None,
-    tax_rate: TaxRate | None = None,
+    rules: ShopRules = NO_RULES,
 ) -> Totals:
-    """Discount, shipping and tax of lines going to a country (the promotion already checked)."""
+    """Discount, shipping and tax of lines shipped to a place (the promotion already checked)."""
     subtotal = sum(line_totals)
     discount = discount_cents(promotion, subtotal)
-    shipping = choose_shipping(zones, country, currency, subtotal - discount, shipping_method)
+    country = destination.country
+    shipping = choose_shipping(
+        rules.zones, country, currency, subtotal - discount, destination.shipping_method
+    )
     return compute_totals(
-        line_totals, discount_cents=discount, shipping=shipping, tax_rate=tax_rate
+        line_totals, discount_cents=discount, shipping=shipping, tax_rate=rules.rates.get(country)
     )
 
 

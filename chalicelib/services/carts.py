@@ -9,7 +9,13 @@ from chalicelib.domain import limits, pricing, variants
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Reason
 from chalicelib.domain.identity import Caller
 from chalicelib.domain.promotions import Promotion, discount_cents
-from chalicelib.domain.totals import NotShipped, ShippingOption, price_order, shipping_options
+from chalicelib.domain.totals import (
+    NotShipped,
+    ShippingOption,
+    ShipTo,
+    price_order,
+    shipping_options,
+)
 from chalicelib.services import catalog, profiles, promotions, shop_config
 from chalicelib.storage import carts
 from chalicelib.storage.models import Cart
@@ -104,12 +110,10 @@ def _totals(
         try:
             totals = price_order(
                 [line.line_total_cents for line in base.lines],
+                ShipTo(country, destination.shipping_method if destination else None),
                 currency=base.currency,
-                country=country,
                 promotion=promotion,
-                zones=config.zones,
-                shipping_method=destination.shipping_method if destination else None,
-                tax_rate=config.rates.get(country),
+                rules=config,
             )
         except NotShipped:
             shipping = tax = None

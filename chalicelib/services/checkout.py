@@ -17,7 +17,7 @@ from chalicelib.domain.promotions import (
     PromotionUnavailable,
     promotion_error,
 )
-from chalicelib.domain.totals import Totals, price_order
+from chalicelib.domain.totals import ShipTo, Totals, price_order
 from chalicelib.services import catalog, idempotency, orders, profiles, promotions, shop_config
 from chalicelib.storage import carts
 from chalicelib.storage import orders as order_table
@@ -153,12 +153,10 @@ def _price(caller: Caller, data: dict[str, Any], order_id: str) -> _Priced:
     country = data["shippingAddress"]["country"]
     totals = price_order(
         [line.line_total_cents for line in lines],
+        ShipTo(country, data.get("shippingMethod")),
         currency=currency,
-        country=country,
         promotion=promotion,
-        zones=config.zones,
-        shipping_method=data.get("shippingMethod"),
-        tax_rate=config.rates.get(country),
+        rules=config,
     )
     order = _new_order(caller, order_id, lines, currency, data)
     _add_totals(order, totals, promotion)

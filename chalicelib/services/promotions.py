@@ -128,15 +128,8 @@ def applicable(
     normal = promotions.normalize_code(code)
     entry, used = pricing.promotion_for(normal, user_id)
     promotion = pricing.to_promotion(entry) if entry is not None else None
-    return promotions.ensure_applies(
-        normal,
-        promotion,
-        currency=currency,
-        subtotal_cents=subtotal_cents,
-        now=clock.now(),
-        used_by_caller=used,
-        held_by_cart=held_by_cart,
-    )
+    attempt = promotions.Attempt(currency, subtotal_cents, clock.now(), used_by_caller=used)
+    return promotions.ensure_applies(normal, promotion, attempt, held_by_cart=held_by_cart)
 
 
 def problem(

@@ -8,7 +8,7 @@ country in two zones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.promotions import Promotion
-from chalicelib.domain.totals import ShippingMethod, ShippingZone, TaxRate
+from chalicelib.domain.totals import ShippingMethod, ShippingZone, ShopRules, TaxRate
 from chalicelib.storage.models import PricingEntry, condition_failed, transactions
 from chalicelib.storage.paging import Listing, Page, newest_first
 from chalicelib.storage.transactions import Transaction
@@ -177,12 +177,12 @@ def add_release(transaction: Transaction, redemption: Redemption) -> None:
 
 
 @dataclass(frozen=True)
-class ShopConfig:
+class ShopConfig(ShopRules):
     """Every shipping zone and tax rate, and the configuration's version when read."""
 
-    zones: tuple[ShippingZone, ...]
-    rates: dict[str, TaxRate]
-    version: int
+    zones: tuple[ShippingZone, ...] = ()
+    rates: dict[str, TaxRate] = field(default_factory=dict)
+    version: int = 0
 
 
 def load_config() -> ShopConfig:

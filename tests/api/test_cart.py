@@ -85,7 +85,7 @@ def test_the_cart_needs_a_token(api):
     assert api.get("/cart").error() == (401, "UnauthorizedError")
 
 
-def test_reading_a_cart_is_one_get_and_one_batch_get(api, shopper, product_factory):
+def test_reading_a_cart_is_one_get_and_one_batch_get(api, shopper, product_factory, warm_config):
     for _ in range(3):
         api.put(f"/cart/items/{product_factory()['productId']}", {"quantity": 1}, user=shopper)
 

@@ -344,7 +344,7 @@ def test_shoppers_get_403_on_admin_order_routes(api, shopper):
     assert api.patch("/admin/orders/ord_x", {"status": "DELIVERED"}, user=shopper).status == 403
 
 
-def test_checkout_is_one_batch_get_and_one_transaction(api, shopper, product_factory):
+def test_checkout_is_one_batch_get_and_one_transaction(api, shopper, product_factory, warm_config):
     ids = [product_factory(stock=5)["productId"] for _ in range(4)]
 
     with count_aws_calls() as calls:
@@ -354,7 +354,9 @@ def test_checkout_is_one_batch_get_and_one_transaction(api, shopper, product_fac
     assert calls.service("dynamodb") == {"BatchGetItem": 1, "TransactWriteItems": 1}
 
 
-def test_an_idempotent_checkout_adds_only_the_key_record(api, shopper, product_factory):
+def test_an_idempotent_checkout_adds_only_the_key_record(
+    api, shopper, product_factory, warm_config
+):
     pid = product_factory(stock=5)["productId"]
 
     with count_aws_calls() as calls:

@@ -227,7 +227,9 @@ def test_a_short_variant_reserves_nothing_and_is_named(api, shopper, tee):
     assert variant_stock(api, pid, red["variantId"]) == 5
 
 
-def test_checkout_is_one_batch_read_and_one_transaction_with_variants(api, shopper, tee):
+def test_checkout_is_one_batch_read_and_one_transaction_with_variants(
+    api, shopper, tee, warm_config
+):
     lines = order((tee["red"]["variantId"], 1), (tee["blue"]["variantId"], 1))
 
     with count_aws_calls() as calls:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.promotions import (
+    Attempt,
     Promotion,
     PromotionProblem,
     PromotionRejected,
@@ -26,12 +27,11 @@ PURE = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+USD_100 = Attempt("USD", 100, NOW)
 
 
 def check(promotion: Promotion | None, subtotal=10_000, currency="USD", used=False):
-    return promotion_problem(
-        promotion, currency=currency, subtotal_cents=subtotal, now=NOW, used_by_caller=used
-    )
+    return promotion_problem(promotion, Attempt(currency, subtotal, NOW, used_by_caller=used))
 
 
 def percent(**fields) -> Promotion:
@@ -91,7 +91,7 @@ def test_a_code_that_cannot_apply_is_reported_before_one_that_is_used_up():
 
 def test_unknown_inactive_dated_minimum_and_currency_problems_are_bad_requests():
     with pytest.raises(PromotionRejected, match="Promotion code NOPE is unknown") as caught:
-        ensure_applies("nope", None, currency="USD", subtotal_cents=100, now=NOW)
+        ensure_applies("nope", None, USD_100)
 
     assert isinstance(caught.value, InvalidInput)
     assert caught.value.problem is PromotionProblem.UNKNOWN
@@ -99,16 +99,10 @@ def test_unknown_inactive_dated_minimum_and_currency_problems_are_bad_requests()
 
 def test_the_message_says_which_currency_or_minimum_was_missed():
     with pytest.raises(PromotionRejected, match=r"another currency \(EUR only\)"):
-        ensure_applies(
-            "spring", percent(currency="EUR"), currency="USD", subtotal_cents=100, now=NOW
-        )
+        ensure_applies("spring", percent(currency="EUR"), USD_100)
     with pytest.raises(PromotionRejected, match="at least 5000 cents after its discount"):
         ensure_applies(
-            "spring",
-            percent(currency="USD", min_subtotal_cents=5_000),
-            currency="USD",
-            subtotal_cents=5_000,
-            now=NOW,
+            "spring", percent(currency="USD", min_subtotal_cents=5_000), Attempt("USD", 5_000, NOW)
         )
 
 
@@ -117,28 +111,24 @@ def test_a_used_up_or_already_used_code_is_a_conflict():
     once = percent(once_per_customer=True)
 
     with pytest.raises(PromotionUnavailable, match="SPRING has been used up") as caught:
-        ensure_applies("spring", used_up, currency="USD", subtotal_cents=100, now=NOW)
+        ensure_applies("spring", used_up, USD_100)
     assert isinstance(caught.value, Conflict)
     with pytest.raises(PromotionUnavailable, match="SPRING was already used by you"):
-        ensure_applies(
-            "Spring", once, currency="USD", subtotal_cents=100, now=NOW, used_by_caller=True
-        )
+        ensure_applies("Spring", once, Attempt("USD", 100, NOW, used_by_caller=True))
 
 
 def test_a_cart_whose_code_no_longer_applies_is_a_conflict_at_checkout():
     ended = percent(ends_at=NOW - HOUR)
 
     with pytest.raises(PromotionUnavailable, match="SPRING has ended") as caught:
-        ensure_applies(
-            "SPRING", ended, currency="USD", subtotal_cents=100, now=NOW, held_by_cart=True
-        )
+        ensure_applies("SPRING", ended, USD_100, held_by_cart=True)
     assert caught.value.problem is PromotionProblem.ENDED
 
 
 def test_a_code_that_applies_is_returned():
     spring = percent()
 
-    assert ensure_applies("SPRING", spring, currency="USD", subtotal_cents=1, now=NOW) is spring
+    assert ensure_applies("SPRING", spring, Attempt("USD", 1, NOW)) is spring
 
 
 @pytest.mark.parametrize("problem", list(PromotionProblem))

@@ -22,6 +22,8 @@ from chalicelib.domain.totals import (
     ShippingMethod,
     ShippingOption,
     ShippingZone,
+    ShipTo,
+    ShopRules,
     TaxRate,
     Totals,
     UnknownShippingMethod,
@@ -340,12 +342,10 @@ def test_gb_inclusive_vat_is_inside_the_total():
 
     totals = price_order(
         [2 * 1_999, 1_500],
+        ShipTo("GB", "express"),
         currency="GBP",
-        country="GB",
         promotion=ten_percent,
-        zones=GB,
-        shipping_method="express",
-        tax_rate=TaxRate(2_000, inclusive=True),
+        rules=ShopRules(GB, {"GB": TaxRate(2_000, inclusive=True)}),
     )
 
     # discount (5498 * 10 + 50) // 100 = 550; B = 5498 - 550 + 499 = 5447;
@@ -368,10 +368,9 @@ def test_gb_inclusive_vat_is_inside_the_total():
 def test_a_us_style_exclusive_rate_is_added_on_top_and_split_over_lines_and_shipping():
     totals = price_order(
         [2_500, 1_250, 999],
+        ShipTo("US"),
         currency="USD",
-        country="US",
-        zones=US,
-        tax_rate=TaxRate(825, inclusive=False),
+        rules=ShopRules(US, {"US": TaxRate(825, inclusive=False)}),
     )
 
     # B = 4749 + 595 (standard, the cheapest) = 5344; tax 5344 * 825 / 10000 = 440.88 -> 441.
@@ -387,11 +386,10 @@ def test_the_worked_example_of_docs_pricing():
 
     totals = price_order(
         [3 * 833, 1_250, 999],
+        ShipTo("US"),
         currency="USD",
-        country="US",
         promotion=ten_percent,
-        zones=US,
-        tax_rate=TaxRate(825, inclusive=False),
+        rules=ShopRules(US, {"US": TaxRate(825, inclusive=False)}),
     )
     first = PaidLine(3, 3 * 833, totals.lines[0].discount_cents, totals.lines[0].tax_cents)
 
@@ -413,8 +411,10 @@ def test_the_worked_example_of_docs_pricing():
 def test_free_over_compares_with_the_subtotal_after_the_discount():
     five_off = Promotion("FIVE", "fixed", amount_off_cents=500, currency="USD")
 
-    with_code = price_order([10_000], currency="USD", country="US", promotion=five_off, zones=US)
-    without = price_order([10_000], currency="USD", country="US", zones=US)
+    with_code = price_order(
+        [10_000], ShipTo("US"), currency="USD", promotion=five_off, rules=ShopRules(US)
+    )
+    without = price_order([10_000], ShipTo("US"), currency="USD", rules=ShopRules(US))
 
     assert (with_code.shipping_cents, with_code.total_cents) == (595, 10_095)
     assert (without.shipping_cents, without.total_cents) == (0, 10_000)
@@ -437,19 +437,19 @@ def test_a_percent_discount_rounds_half_up_and_a_fixed_one_is_capped():
 
 
 def test_with_no_zones_shipping_is_free_and_the_method_ignored():
-    totals = price_order([1_000], currency="USD", country="JP", shipping_method="express")
+    totals = price_order([1_000], ShipTo("JP", "express"), currency="USD")
 
     assert (totals.shipping_cents, totals.shipping_method, totals.total_cents) == (0, None, 1_000)
 
 
 def test_a_country_no_zone_serves_is_refused_by_name():
     with pytest.raises(NotShipped, match="we do not ship to JP"):
-        price_order([1_000], currency="USD", country="JP", zones=US)
+        price_order([1_000], ShipTo("JP"), currency="USD", rules=ShopRules(US))
 
 
 def test_a_method_the_zone_lacks_is_refused_by_name():
     with pytest.raises(UnknownShippingMethod, match="shippingMethod: drone"):
-        price_order([1_000], currency="USD", country="US", zones=US, shipping_method="drone")
+        price_order([1_000], ShipTo("US", "drone"), currency="USD", rules=ShopRules(US))
 
 
 def test_the_star_zone_serves_countries_no_other_zone_lists():
