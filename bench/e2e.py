@@ -8,8 +8,11 @@ listing is newest first), and marks each order at the arrival of the first page 
 FULFILLED. A round costs one listing page or two however large the backlog, and the time from the
 201 to FULFILLED is an upper bound, late by at most the span from the previous round's start to
 this round's end (reported as the resolution). Then, with the stack idle again, single orders one
-at a time, each polled every 50 ms: the pipeline's own latency, without a backlog. `--smoke` runs
-2 shoppers for a second and one idle order: enough to prove the code works, quickly.
+at a time, each polled every 50 ms: the pipeline's own latency, without a backlog; and search's
+freshness: an admin renames a product to a new word, and `GET /products?q=<word>` is polled every
+50 ms until it finds it (the products' stream, the index writer, the snapshot in S3, the API's
+reload). `--smoke` runs 2 shoppers for a second, one idle order and one rename: enough to prove
+the code works, quickly.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import string
 import tempfile
 import threading
 import time
@@ -242,6 +246,29 @@ def one_at_a_time(api: str, product: str, token: str, orders: int) -> list[float
     return waits
 
 
+def search_freshness(api: str, admin_token: str, product: str, renames: int) -> list[float]:
+    """Rename to a new word, then ms until `GET /products?q=<word>` finds it, polled every 50 ms."""
+    import requests
+
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    waits = []
+    for _ in range(renames):
+        word = "".join(random.choices(string.ascii_lowercase, k=10))
+        answer = session.patch(
+            f"{api}/products/{product}", json={"name": f"Bench {word}"}, headers=headers, timeout=30
+        )
+        answer.raise_for_status()
+        answered = time.monotonic()
+        while time.monotonic() - answered < 60:
+            found = session.get(f"{api}/products", params={"q": word}, timeout=30).json()
+            if any(item["productId"] == product for item in found["items"]):
+                waits.append((time.monotonic() - answered) * 1000)
+                break
+            time.sleep(0.05)
+    return waits
+
+
 def _report(run: Run, clients: int, seconds: float, startup: float) -> dict[str, Any]:
     waits = [(p.fulfilled - p.answered) * 1000 for p in run.placed if p.fulfilled is not None]
     # When the pipeline had taken every order to FULFILLED, from the start of the load.
@@ -273,6 +300,7 @@ def run(smoke: bool = False) -> dict[str, Any]:
 
     # The smoke run only proves the code works: 2 shoppers for a second, one order when idle.
     clients, seconds, drain, idle_orders = (2, 1.0, 30.0, 1) if smoke else (CLIENTS, 25.0, 60.0, 8)
+    renames = 1 if smoke else 8
     seconds = float(os.environ.get("BENCH_E2E_SECONDS", seconds))
     with tempfile.TemporaryDirectory() as state:
         stack = start_stack(Path(state))
@@ -285,12 +313,15 @@ def run(smoke: bool = False) -> dict[str, Any]:
             load = _drive(stack.api_url, admin_token, products, tokens, (seconds, drain))
             cpu = {name: round(cpu_seconds(pid) - before[name], 1) for name, pid in pids.items()}
             idle = one_at_a_time(stack.api_url, products[0], tokens[0], idle_orders)
+            fresh = search_freshness(stack.api_url, admin_token, products[1], renames)
         finally:
             stop_stack(stack.process)
     return {
         **_report(load, clients, seconds, stack.startup_seconds),
         "cpu_seconds": cpu,
         "one_at_a_time_to_fulfilled_ms": stats.summary(idle),
+        "search_freshness_ms": stats.summary(fresh),
+        "search_renames": renames,
     }
 
 

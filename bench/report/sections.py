@@ -119,6 +119,10 @@ def _e2e_measures(r: Result) -> list[tuple[str, str]]:
             "one order at a time, idle stack: 201 → FULFILLED p50 / p99 (polled every 50 ms)",
             _idle(r),
         ),
+        (
+            "search freshness, idle: a rename → found by `?q=` p50 / p99 (polled every 50 ms)",
+            _freshness(r),
+        ),
         ("poll round p50 / p99", _poll_rounds(r)),
         (
             "poll resolution p50 / p99 (previous round's start to this round's end)",
@@ -171,6 +175,14 @@ def _resolution(r: Result) -> str:
     if not resolution:
         return "-"
     return f"{ms(resolution['p50'])} / {ms(resolution['p99'])} ms"
+
+
+def _freshness(r: Result) -> str:
+    fresh = r.get("search_freshness_ms")
+    if not fresh:
+        return "-"
+    found = f"{fresh['n']} of {r.get('search_renames', fresh['n'])} renames found"
+    return f"{ms(fresh['p50'])} / {ms(fresh['p99'])} ms ({found}; the contract: within 5 s)"
 
 
 def _idle(r: Result) -> str:
