@@ -39,8 +39,8 @@ def search_page(found: Found) -> Json:
 
 
 def product(item: Product, *, with_variants: bool = False) -> Json:
-    """A product; with options, its lowest active price and the sum of its variants' stock, and
-    (`with_variants`) its options and active variants."""
+    """A product with its options; with options, its lowest active price and the sum of its
+    variants' stock, and (`with_variants`) its active variants."""
     price, stock = int(item.price_cents), int(item.stock)
     stored = item.variants.as_dict() if item.variants is not None else None
     listed = variants.active(variants.of_product(item.product_id, price, stock, stored))
@@ -58,9 +58,10 @@ def product(item: Product, *, with_variants: bool = False) -> Json:
         "imageUrl": item.image_url,
         "createdAt": item.created_at,
         "updatedAt": item.updated_at,
+        # Lists carry the options too (a card links a product with options to its page).
+        "options": options([str(n) for n in item.option_names or []], listed),
     }
     if with_variants:
-        rendered["options"] = options([str(n) for n in item.option_names or []], listed)
         rendered["variants"] = [variant(v) for v in listed]
     return rendered
 

@@ -76,6 +76,28 @@ def test_a_product_with_options_shows_them_its_lowest_price_and_stock_sum(api, t
     assert product["stock"] == 8  # the own variant's 7 are archived with it, not carried over
 
 
+def test_lists_and_search_carry_the_options_but_not_the_variants(
+    api, chalice_app, tee, product_factory
+):
+    from chalice.test import Client
+
+    from chalicelib.config import settings
+    from tests.support.search_feed import SearchFeed, forget_snapshot
+
+    mug = product_factory(name="Plain Mug", category="clothing")
+    forget_snapshot()
+    with Client(chalice_app) as client:
+        SearchFeed(client, settings().products_table).sync()
+        listed = {p["productId"]: p for p in api.get("/products?category=clothing").json["items"]}
+        found = {p["productId"]: p for p in api.get("/products?q=tee").json["items"]}
+    forget_snapshot()
+
+    assert [o["name"] for o in listed[tee["productId"]]["options"]] == ["Size", "Colour"]
+    assert found[tee["productId"]]["options"] == listed[tee["productId"]]["options"]
+    assert listed[mug["productId"]]["options"] == []
+    assert not any("variants" in p for p in [*listed.values(), *found.values()])
+
+
 def test_a_duplicate_sku_or_combination_is_a_409_and_writes_nothing(api, admin, tee):
     pid = tee["productId"]
     before = api.get(f"/products/{pid}").json
