@@ -99,6 +99,8 @@ export const getSalesReport = ({ from, to, currency, signal } = {}) =>
 
 // Variants (admin)
 export const addVariant = (productId, body) => authed("POST", `/products/${enc(productId)}/variants`, { body });
+export const updateVariant = (productId, variantId, patch) =>
+  authed("PATCH", `/products/${enc(productId)}/variants/${enc(variantId)}`, { body: patch });
 export const adjustVariantStock = (productId, variantId, delta) =>
   authed("POST", `/products/${enc(productId)}/variants/${enc(variantId)}/stock`, { body: { delta } });
 export const archiveVariant = (productId, variantId) =>

@@ -1,6 +1,6 @@
 // Pieces several pages share: product images, status badges, dates, order rows, add-to-cart, load-more lists.
 import { h } from "./dom.js";
-import { statusLabel, formatDateTime, formatMoney, shortId } from "./format.js";
+import { statusLabel, formatDateTime, formatMoney, shortId, optionsText } from "./format.js";
 import { isLoggedIn } from "./session.js";
 import { addToCart } from "./cart-state.js";
 import { MAX_QUANTITY } from "./limits.js";
@@ -93,11 +93,32 @@ export function statusBadge(status, { large = false, testid = "order-status" } =
   );
 }
 
-export function stockNote(stock) {
+/**
+ * "In stock", "Only 3 left" or "Out of stock". Over variants (`variants`: the stock is their sum) a few
+ * units may all be of one size, so it never says how few.
+ */
+export function stockNote(stock, { variants = false } = {}) {
   if (typeof stock !== "number") return null;
   if (stock <= 0) return h("span", { class: "stock-out", testid: "product-stock", dataset: { stock: "0" } }, "Out of stock");
-  if (stock <= 5) return h("span", { class: "stock-low", testid: "product-stock", dataset: { stock } }, `Only ${stock} left`);
+  if (stock <= 5 && !variants) return h("span", { class: "stock-low", testid: "product-stock", dataset: { stock } }, `Only ${stock} left`);
   return h("span", { class: "stock-ok", testid: "product-stock", dataset: { stock } }, "In stock");
+}
+
+/** A cart or order line's chosen options and SKU ("Size M · Colour Blue", "SKU TEE-BLU-M"), or null. */
+export function lineVariant(item, testidPrefix) {
+  const pairs = Object.entries(item.options || {});
+  if (!pairs.length && !item.sku) return null;
+  // Each "Size M" stays whole; a narrow cell wraps between options, never inside one.
+  const options = pairs.flatMap(([name, value], i) => [i ? " · " : null, h("span", { class: "nowrap" }, `${name} ${value}`)]);
+  return h("div", { class: "line-variant small" },
+    pairs.length ? h("div", { testid: `${testidPrefix}-options` }, options) : null,
+    item.sku ? h("div", { class: "muted" }, "SKU ", h("span", { class: "mono", testid: `${testidPrefix}-sku` }, item.sku)) : null);
+}
+
+/** A line's product name with its options, "Organic Cotton Tee (Size M · Colour Sand)", for labels. */
+export function lineName(item) {
+  const options = optionsText(item.options);
+  return options ? `${item.name} (${options})` : item.name;
 }
 
 /** An "Add to cart" button; signed-out shoppers are sent to log in first. */

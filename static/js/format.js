@@ -42,6 +42,11 @@ export function centsToInput(cents, currency = "USD") {
   return (cents / 10 ** digits).toFixed(digits);
 }
 
+/** A variant's options as shoppers read them: {"Size": "M", "Colour": "Blue"} -> "Size M · Colour Blue". */
+export function optionsText(options) {
+  return Object.entries(options || {}).map(([name, value]) => `${name} ${value}`).join(" · ");
+}
+
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 

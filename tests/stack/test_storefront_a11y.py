@@ -27,17 +27,20 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 NARROWEST = {"width": 320, "height": 640}
 
-# Every view of the storefront, as (who, name, route). {product} and {order} are filled in from the
-# scene below. A new page adds one line here and is checked like the rest.
+# Every view of the storefront, as (who, name, route). {product}, {variants} (a product with
+# options) and {order} are filled in from the scene below. A new page adds one line here and is
+# checked like the rest.
 VIEWS: tuple[tuple[str, str, str], ...] = (
     ("guest", "catalog", "/"),
     ("guest", "product", "/products/{product}"),
+    ("guest", "product-variants", "/products/{variants}"),
     ("guest", "search", "/search?q=kit"),
     ("guest", "register", "/register"),
     ("guest", "confirm", "/confirm?email=someone%40example.com"),
     ("guest", "login", "/login"),
     ("shopper", "catalog", "/"),
     ("shopper", "catalog-category", "/?category={category}"),
+    ("shopper", "catalog-variants", "/?category=clothing"),
     ("shopper", "search-filtered", "/search?q=kit&category=audio&sort=price_desc"),
     ("shopper", "product", "/products/{product}"),
     ("shopper", "cart", "/cart"),
@@ -55,6 +58,7 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("admin", "admin-products", "/admin/products"),
     ("admin", "admin-product-new", "/admin/products/new"),
     ("admin", "admin-product-edit", "/admin/products/{product}"),
+    ("admin", "admin-product-variants", "/admin/products/{variants}"),
     ("admin", "admin-orders", "/admin/orders?status=CONFIRMED"),
     ("admin", "admin-orders-fulfilled", "/admin/orders"),
     ("admin", "admin-sales", "/admin/sales"),
@@ -68,16 +72,20 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Scene:
-    """A fresh shopper with two products in the cart and one order placed, set up over the API."""
+    """A fresh shopper with two products in the cart and one order placed (with a variant's line),
+    set up over the API."""
 
     email: str
     product: str
     category: str
     order: str
+    variants: str
 
     def route(self, template: str) -> str:
         """A route of VIEWS with the scene's ids in it."""
-        return template.format(product=self.product, category=self.category, order=self.order)
+        return template.format(
+            product=self.product, category=self.category, order=self.order, variants=self.variants
+        )
 
 
 def _api(stack: RunningStack, method: str, path: str, headers: dict[str, str], **kw: Any) -> Any:
@@ -89,7 +97,11 @@ def _api(stack: RunningStack, method: str, path: str, headers: dict[str, str], *
 def _products(stack: RunningStack) -> list[dict[str, Any]]:
     """The demo catalog's products with plenty in stock, most first."""
     answer = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10)
-    products = [p for p in answer.json()["items"] if p["imageUrl"] and p["stock"] >= 5]
+    products = [
+        p
+        for p in answer.json()["items"]
+        if p["imageUrl"] and p["stock"] >= 5 and not p["options"]  # a bare product can be bought
+    ]
     return sorted(products, key=lambda p: (-p["stock"], p["productId"]))
 
 
@@ -125,9 +137,20 @@ def set_scene(stack: RunningStack) -> Scene:
 
     email, headers = new_shopper(stack, address=ADDRESS)
     fill_cart(stack, headers)
+    tee = add_a_variant(stack, headers)
     order = place_order(stack, headers, ADDRESS)
     product = fill_cart(stack, headers)[0]
-    return Scene(email, product["productId"], product["category"], order)
+    return Scene(email, product["productId"], product["category"], order, tee)
+
+
+def add_a_variant(stack: RunningStack, headers: dict[str, str]) -> str:
+    """Put one of the demo tee's best-stocked variant into the cart; answer the tee's id."""
+    listed = _api(stack, "GET", "/products?category=clothing", {})["items"]
+    tee = next(p for p in listed if p["options"])
+    detail = _api(stack, "GET", f"/products/{tee['productId']}", {})
+    variant = max(detail["variants"], key=lambda v: v["stock"])
+    _api(stack, "PUT", f"/cart/items/{variant['variantId']}", headers, json={"quantity": 1})
+    return str(tee["productId"])
 
 
 def log_in(user: Session, email: str, password: str) -> None:

@@ -42,7 +42,11 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 def _two_pictured_products(stack: RunningStack) -> list[dict[str, Any]]:
     """Two of the demo catalog's products (they have pictures) with plenty in stock."""
     answer = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10)
-    products = [p for p in answer.json()["items"] if p["imageUrl"] and p["stock"] >= 5]
+    products = [
+        p
+        for p in answer.json()["items"]
+        if p["imageUrl"] and p["stock"] >= 5 and not p["options"]  # a bare product can be bought
+    ]
     products.sort(key=lambda p: (-p["stock"], p["productId"]))
     assert len(products) >= 2, products
     return products[:2]
@@ -52,7 +56,7 @@ def _place_paid_order(stack: RunningStack) -> Callable[[], dict[str, Any]]:
     """The seeded shopper buys one of a product in stock; answers a wait for it to be FULFILLED."""
     headers = stack.bearer(stack.shopper.email, stack.shopper.password)
     products = requests.get(f"{stack.api_url}/products", params={"limit": 100}, timeout=10).json()
-    product = max(products["items"], key=lambda p: p["stock"])
+    product = max((p for p in products["items"] if not p["options"]), key=lambda p: p["stock"])
     placed = requests.post(
         f"{stack.api_url}/orders",
         json={
@@ -293,6 +297,8 @@ def test_a_shopper_picks_a_size_and_colour_and_buys_that_variant(
     tee = next(p for p in listed["items"] if p["name"] == "Organic Cotton Tee")
     detail = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
     wanted = next(v for v in detail["variants"] if v["options"] == {"Size": "M", "Colour": "Sand"})
+    lowest = min(v["priceCents"] for v in detail["variants"])
+    assert wanted["priceCents"] != lowest  # the page shows the variant's price, not the product's
 
     with session(browser, stack, "variants") as shopper:
         shopper.go("/login")
@@ -301,33 +307,57 @@ def test_a_shopper_picks_a_size_and_colour_and_buys_that_variant(
         shopper.testid("login-password").fill(stack.shopper.password)
         shopper.testid("login-submit").click()
         shopper.title("Catalog")
-        shopper.go(f"/products/{tee['productId']}")
+
+        # The catalog's card: the lowest price "From", no bare "Add to cart", a link to choose.
+        shopper.filter_catalog("clothing")
+        card = shopper.testid("product-card", product_id=tee["productId"])
+        expect(card.get_by_test_id("product-price")).to_have_attribute("data-cents", str(lowest))
+        expect(card.get_by_test_id("product-price")).to_contain_text("From")
+        expect(card.get_by_test_id("add-to-cart")).to_have_count(0)
+        shopper.snap("catalog-variants")
+        card.get_by_test_id("choose-options").click()
+
         shopper.title("Organic Cotton Tee")
-        shopper.page.get_by_label("Size").select_option("M")
-        shopper.page.get_by_label("Colour").select_option("Sand")
+        shopper.page.get_by_label("Size", exact=True).select_option("M")
+        shopper.page.get_by_label("Colour", exact=True).select_option("Sand")
         expect(shopper.testid("product-detail-price")).to_have_attribute(
             "data-cents", str(wanted["priceCents"])
         )
+        status = shopper.testid("variant-status")
+        expect(status.get_by_test_id("product-stock")).to_have_attribute(
+            "data-stock", str(wanted["stock"])
+        )
+        expect(status).to_contain_text(f"SKU {wanted['sku']}")
         shopper.snap("product-variants")
         shopper.testid("add-to-cart").click()
         expect(shopper.testid("message").first).to_contain_text("to your cart")
 
         shopper.testid("nav-cart").click()
         shopper.title("Your cart")
-        expect(shopper.testid("cart-item-options")).to_have_text("Size: M, Colour: Sand")
+        line = shopper.testid("cart-item", variant_id=wanted["variantId"])
+        expect(line.get_by_test_id("cart-item-options")).to_have_text("Size M · Colour Sand")
+        expect(line.get_by_test_id("cart-item-sku")).to_have_text(wanted["sku"])
         shopper.snap("cart-variants")
         shopper.testid("checkout-link").click()
         shopper.title("Checkout")
         shopper.testid("payment-token").select_option("tok_visa")
         shopper.testid("checkout-submit").click()
         expect(shopper.testid("order-detail")).to_be_visible()
+        item = shopper.testid("order-item")
+        expect(item.get_by_test_id("order-item-options")).to_have_text("Size M · Colour Sand")
+        expect(item.get_by_test_id("order-item-sku")).to_have_text(wanted["sku"])
+        shopper.snap("order-variants")
+
+        shopper.assert_clean()
 
     after = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
     stock = {v["variantId"]: v["stock"] for v in after["variants"]}
     assert stock[wanted["variantId"]] == wanted["stock"] - 1
 
 
-def test_an_admin_adds_a_variant_and_moves_its_stock(browser: Any, stack: RunningStack) -> None:
+def test_an_admin_adds_a_variant_and_sets_its_price_and_stock(
+    browser: Any, stack: RunningStack
+) -> None:
     from playwright.sync_api import expect
 
     listed = requests.get(f"{stack.api_url}/products?category=clothing", timeout=10).json()
@@ -343,23 +373,33 @@ def test_an_admin_adds_a_variant_and_moves_its_stock(browser: Any, stack: Runnin
         admin.title("Catalog")
         admin.go(f"/admin/products/{tee['productId']}")
         admin.title("Edit: Organic Cotton Tee")
+        # A product with options has no price or stock of its own to edit: only its variants'.
+        expect(admin.testid("product-form-price")).to_have_count(0)
         admin.testid("variant-sku").fill(sku)
         admin.testid("variant-options").fill("Size=XL, Colour=Black")
         admin.testid("variant-price").fill("29.00")
         admin.testid("variant-stock").fill("2")
         admin.testid("variant-add").click()
         expect(admin.testid("message").first).to_contain_text(f"Added {sku}")
+
         row = admin.testid("admin-variant").filter(has_text=sku)
+        expect(row.get_by_test_id("admin-variant-options")).to_have_text("Size XL · Colour Black")
         row.get_by_test_id("variant-stock-delta").fill("3")
         row.get_by_role("button", name="Adjust").click()
-        expect(row.get_by_test_id("admin-variant-stock")).to_have_text("5 in stock")
+        expect(row.get_by_test_id("admin-stock-value")).to_have_attribute("data-stock", "5")
+        row.get_by_test_id("variant-price-input").fill("31.50")
+        row.get_by_role("button", name="Save").click()
+        expect(admin.testid("message").first).to_contain_text("$31.50")
+        expect(row.get_by_test_id("variant-price-input")).to_have_value("31.50")
         admin.snap("admin-variants", phone=True)
+
+        admin.assert_clean()
 
     detail = requests.get(f"{stack.api_url}/products/{tee['productId']}", timeout=10).json()
     added = next(v for v in detail["variants"] if v["sku"] == sku)
     assert (added["options"], added["priceCents"], added["stock"]) == (
         {"Size": "XL", "Colour": "Black"},
-        2900,
+        3150,
         5,
     )
 
@@ -401,6 +441,8 @@ def test_a_shopper_finds_a_product_by_a_misspelled_search(
         )
         expect(guest.testid("product-name")).to_have_text(["Vinyl Cleaning Kit"])
         guest.snap("search-filtered")
+
+        guest.assert_clean()
 
 
 def _today_report(stack: RunningStack, at_least_cents: int) -> dict[str, Any]:

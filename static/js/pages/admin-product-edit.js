@@ -1,14 +1,15 @@
 // Admin: create (POST /products) or edit (PATCH /products/{id}) a product, upload its image through a
-// presigned URL (POST /products/{id}/image, PUT to S3, PATCH imageUrl), adjust stock, archive.
+// presigned URL (POST /products/{id}/image, PUT to S3, PATCH imageUrl), archive. Price and stock are
+// edited variant by variant in admin-variants.js (a product without options is its own variant).
 import { h, field, busy, pageHeader, loading, confirmButton } from "../dom.js";
-import { formatMoney, parseMoneyInput, centsToInput } from "../format.js";
+import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { navigate } from "../router.js";
 import { productImage, idText } from "../components.js";
 import { notify, notifyError, flash } from "../messages.js";
-import { MAX_PRICE_CENTS, MAX_STOCK } from "../limits.js";
+import { MAX_STOCK } from "../limits.js";
 import { normalizeCategory } from "../categories.js";
-import { variantsCard } from "../admin-variants.js";
+import { variantsCard, readPrice } from "../admin-variants.js";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 const CURRENCIES = ["USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK"];
@@ -29,17 +30,6 @@ function productFields(product, { creating }) {
   const f = {
     name: field({ label: "Name", name: "name", required: true, maxlength: 200, testid: "product-form-name", value: p.name || "" }),
     description: field({ label: "Description", name: "description", type: "textarea", maxlength: 4000, testid: "product-form-description", value: p.description || "" }),
-    price: field({
-      label: `Price (${currency})`,
-      name: "price",
-      required: true,
-      inputmode: "decimal",
-      autocomplete: "off",
-      pattern: "\\d+([.,]\\d{0,2})?",
-      testid: "product-form-price",
-      value: creating ? "" : centsToInput(p.priceCents, currency),
-      hint: "In currency units, for example 12.34.",
-    }),
     category: field({
       label: "Category",
       name: "category",
@@ -53,6 +43,16 @@ function productFields(product, { creating }) {
     }),
   };
   if (creating) {
+    f.price = field({
+      label: `Price (${currency})`,
+      name: "price",
+      required: true,
+      inputmode: "decimal",
+      autocomplete: "off",
+      pattern: "\\d+([.,]\\d{0,2})?",
+      testid: "product-form-price",
+      hint: "In currency units, for example 12.34.",
+    });
     f.currency = field({ label: "Currency", name: "currency", type: "select", required: true, testid: "product-form-currency", value: "USD", options: CURRENCIES.map((c) => ({ value: c, label: c })) });
     f.currency.control.addEventListener("change", () => {
       f.price.wrapper.querySelector("label").firstChild.textContent = `Price (${f.currency.control.value})`;
@@ -67,13 +67,13 @@ function productFields(product, { creating }) {
 function readFields(f, currency) {
   const name = f.name.control.value.trim();
   if (!name) return { error: "Name is required.", control: f.name.control };
-  const priceCents = parseMoneyInput(f.price.control.value.replace(",", "."), currency);
-  if (priceCents === null || priceCents < 0 || priceCents > MAX_PRICE_CENTS) {
-    return { error: "Price must be an amount such as 12.34.", control: f.price.control };
-  }
   const category = normalizeCategory(f.category.control.value);
   if (!category) return { error: "Category is required: lowercase letters, digits and dashes.", control: f.category.control };
-  const values = { name, description: f.description.control.value.trim(), priceCents, category };
+  const values = { name, description: f.description.control.value.trim(), category };
+  if (f.price) {
+    values.priceCents = readPrice(f.price.control, currency);
+    if (values.priceCents === null) return { error: "Price must be an amount such as 12.34.", control: f.price.control };
+  }
   if (f.stock) {
     const stock = Number(f.stock.control.value);
     if (!Number.isInteger(stock) || stock < 0 || stock > MAX_STOCK) {
@@ -160,7 +160,6 @@ async function renderEdit(view, productId, signal) {
     h("div", { class: "form-grid two" },
       f.name.wrapper, f.category.wrapper,
       h("div", { class: "span-2" }, f.description.wrapper),
-      f.price.wrapper,
       h("div", { class: "field" }, h("span", { class: "label" }, "Currency"), h("span", { testid: "product-form-currency" }, currency))),
     h("div", { class: "form-actions" }, submit,
       h("a", { class: "btn btn-secondary", href: `#/products/${encodeURIComponent(product.productId)}`, testid: "view-in-shop" }, "View in shop")));
@@ -172,23 +171,19 @@ async function renderEdit(view, productId, signal) {
   const imageForm = h("form", { class: "card stack", testid: "image-upload-form", "aria-labelledby": "image-title" },
     h("h2", { id: "image-title" }, "Image"), preview, file.wrapper, h("div", { class: "form-actions" }, uploadButton));
 
-  // Stock
-  const stockValue = h("strong", { testid: "admin-stock-value", dataset: { stock: product.stock } }, String(product.stock));
-  const delta = field({ label: "Change by", name: "delta", type: "number", step: 1, min: -MAX_STOCK, max: MAX_STOCK, inputmode: "numeric", required: true, testid: "stock-delta", hint: "A positive number adds stock, a negative one removes it." });
-  const stockButton = h("button", { type: "submit", class: "btn btn-secondary", testid: "stock-submit" }, "Adjust stock");
-  const stockForm = h("form", { class: "card stack", testid: "stock-form", "aria-labelledby": "stock-title" },
-    h("h2", { id: "stock-title" }, "Stock"),
-    h("p", {}, "On hand: ", stockValue),
-    h("div", { class: "inline-form" }, delta.wrapper, stockButton));
-
-  const price = () => formatMoney(product.priceCents, currency);
-  const priceNote = h("span", { testid: "admin-price" }, price());
+  // The header's summary: the price (the lowest of the variants) and the stock on hand (their sum).
+  const priceFrom = h("span", {});
+  const priceNote = h("span", { testid: "admin-price" });
+  const stockNote = h("span", { testid: "admin-product-stock", dataset: { stock: product.stock } });
   const update = (next) => {
     product = next;
-    stockValue.textContent = String(product.stock);
-    stockValue.dataset.stock = String(product.stock);
-    priceNote.textContent = price();
+    const options = (product.options || []).length > 0;
+    priceFrom.textContent = options ? "from " : "";
+    priceNote.textContent = formatMoney(product.priceCents, currency);
+    stockNote.dataset.stock = String(product.stock);
+    stockNote.textContent = `${product.stock} in stock${options ? " over all variants" : ""}`;
   };
+  update(product);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -199,7 +194,7 @@ async function renderEdit(view, productId, signal) {
       return;
     }
     const patch = {};
-    for (const key of ["name", "description", "priceCents", "category"]) {
+    for (const key of ["name", "description", "category"]) {
       if (values[key] !== (product[key] ?? (key === "description" ? "" : undefined))) patch[key] = values[key];
     }
     if (!Object.keys(patch).length) {
@@ -239,26 +234,6 @@ async function renderEdit(view, productId, signal) {
     }, "Uploading…");
   });
 
-  stockForm.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const d = Number(delta.control.value);
-    if (!Number.isInteger(d) || d === 0) {
-      notify("Enter a whole number other than 0.", "error");
-      delta.control.focus();
-      return;
-    }
-    await busy(stockButton, async () => {
-      try {
-        update(await api.adjustStock(product.productId, d));
-        delta.control.value = "";
-        notify(`Stock is now ${product.stock}.`, "success");
-      } catch (err) {
-        if (err.status === 409) notify(`Stock cannot go below 0 (on hand: ${product.stock}).`, "error");
-        else notifyError(err);
-      }
-    }, "Saving…");
-  });
-
   const archive = h("section", { class: "card stack", "aria-labelledby": "archive-title" },
     h("h2", { id: "archive-title" }, "Archive"),
     h("p", { class: "muted" }, "An archived product is no longer listed or orderable. Past orders keep their lines."),
@@ -279,10 +254,11 @@ async function renderEdit(view, productId, signal) {
 
   view.replaceChildren(
     pageHeader(`Edit: ${product.name}`, null, h("a", { class: "btn btn-secondary", href: "#/admin/products" }, "All products")),
-    h("p", { class: "muted small" }, "Product id ", h("span", { class: "mono id-full", testid: "admin-product-id" }, idText(product.productId)), " · price ", priceNote),
-    h("div", { class: "grid-2" }, h("div", { class: "stack" }, form,
-      variantsCard(product, async () => { update(await api.getProduct(product.productId)); return product; })),
-    h("div", { class: "stack" }, imageForm, stockForm, archive)),
+    h("p", { class: "muted small" }, "Product id ", h("span", { class: "mono id-full", testid: "admin-product-id" }, idText(product.productId)),
+      " · price ", priceFrom, priceNote, " · ", stockNote),
+    h("div", { class: "stack" },
+      h("div", { class: "grid-2" }, form, h("div", { class: "stack" }, imageForm, archive)),
+      variantsCard(product, { reload: () => api.getProduct(product.productId), onChange: update })),
   );
 }
 

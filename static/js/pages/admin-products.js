@@ -19,7 +19,8 @@ function row(p) {
         h("a", { href: edit, testid: "admin-product-edit" }, h("strong", {}, p.name)),
         h("div", { class: "order-meta" }, "Updated ", dateTime(p.updatedAt || p.createdAt)))),
     h("div", {}, h("span", { class: "tag" }, p.category)),
-    h("div", {}, h("strong", {}, formatMoney(p.priceCents, p.currency))),
+    // With options the price is the lowest variant's and the stock the sum of theirs.
+    h("div", {}, (p.options || []).length ? h("span", { class: "muted small" }, "from ") : null, h("strong", {}, formatMoney(p.priceCents, p.currency))),
     h("div", { class: "btn-row" },
       h("span", { class: p.stock > 0 ? "stock-ok" : "stock-out", testid: "admin-product-stock", dataset: { stock: p.stock } }, `Stock ${p.stock}`),
       h("a", { class: "btn btn-secondary btn-small", href: edit, "aria-label": `Edit ${p.name}` }, "Edit")),

@@ -6,11 +6,15 @@ import { totalRows } from "../totals.js";
 import { MAX_QUANTITY } from "../limits.js";
 import { subscribe, getState } from "../store.js";
 import { notify, notifyError } from "../messages.js";
+import { lineVariant, lineName } from "../components.js";
+import { withQuery } from "../router.js";
 
 // The control to focus after the cart re-renders (disabled buttons lose focus while a request runs).
 let focusAfter = null;
 
 function line(item, currency) {
+  // Two variants of one product are two lines: their controls name the options too.
+  const label = lineName(item);
   const qtyId = nextId("qty");
   const qty = h("input", {
     id: qtyId,
@@ -27,24 +31,24 @@ function line(item, currency) {
     type: "submit",
     class: "btn btn-secondary btn-small",
     testid: "cart-item-update",
-    "aria-label": `Update ${item.name}`,
+    "aria-label": `Update ${label}`,
   }, "Update");
   const remove = h("button", {
     type: "button",
     class: "btn btn-ghost btn-small",
     testid: "cart-item-remove",
-    "aria-label": `Remove ${item.name} from the cart`,
+    "aria-label": `Remove ${label} from the cart`,
   }, "Remove");
   const form = h(
     "form",
-    { class: "line-controls", "aria-label": `Quantity of ${item.name}` },
-    h("label", { for: qtyId, class: "small" }, "Quantity", h("span", { class: "visually-hidden" }, ` of ${item.name}`)),
+    { class: "line-controls", "aria-label": `Quantity of ${label}` },
+    h("label", { for: qtyId, class: "small" }, "Quantity", h("span", { class: "visually-hidden" }, ` of ${label}`)),
     qty,
     update,
     remove,
   );
   const setBusy = (on) => {
-    if (on) focusAfter = { productId: item.productId, testid: document.activeElement && document.activeElement.dataset.testid };
+    if (on) focusAfter = { variantId: item.variantId || item.productId, testid: document.activeElement && document.activeElement.dataset.testid };
     [qty, update, remove].forEach((el) => (el.disabled = on));
     if (!on && focusAfter) {
       const again = [qty, update, remove].find((el) => el.dataset.testid === focusAfter.testid);
@@ -65,7 +69,7 @@ function line(item, currency) {
     try {
       if (n === 0) await removeLine(item.variantId || item.productId);
       else await setQuantity(item.variantId || item.productId, n);
-      notify(n === 0 ? `Removed ${item.name}.` : `Updated ${item.name}.`, "success");
+      notify(n === 0 ? `Removed ${label}.` : `Updated ${label}.`, "success");
     } catch (err) {
       notifyError(err);
       qty.value = item.quantity;
@@ -76,7 +80,7 @@ function line(item, currency) {
     setBusy(true);
     try {
       await removeLine(item.variantId || item.productId);
-      notify(`Removed ${item.name} from your cart.`, "success");
+      notify(`Removed ${label} from your cart.`, "success");
     } catch (err) {
       notifyError(err);
       setBusy(false);
@@ -85,12 +89,10 @@ function line(item, currency) {
 
   return h(
     "li",
-    { class: "cart-line", testid: "cart-item", dataset: { productId: item.productId } },
+    { class: "cart-line", testid: "cart-item", dataset: { productId: item.productId, variantId: item.variantId || item.productId } },
     h("div", {},
-      h("a", { href: `#/products/${encodeURIComponent(item.productId)}`, testid: "cart-item-name" }, item.name),
-      item.options && Object.keys(item.options).length
-        ? h("div", { class: "small", testid: "cart-item-options" }, Object.entries(item.options).map(([k, v]) => `${k}: ${v}`).join(", "))
-        : null,
+      h("a", { href: `#${withQuery(`/products/${encodeURIComponent(item.productId)}`, { variant: item.sku ? item.variantId : "" })}`, testid: "cart-item-name" }, item.name),
+      lineVariant(item, "cart-item"),
       h("div", { class: "small muted" }, `${formatMoney(item.unitPriceCents, currency)} each`)),
     form,
     h("div", { class: "line-total", testid: "cart-item-total", dataset: { cents: item.lineTotalCents } }, formatMoney(item.lineTotalCents, currency)),
@@ -197,12 +199,12 @@ export async function render({ view, signal }) {
     last = cart;
     // Keep focus on the same control of the same line when it is still there.
     const active = document.activeElement;
-    const row = active && active.closest ? active.closest("[data-product-id]") : null;
-    const target = focusAfter || { productId: row && row.dataset.productId, testid: active && active.dataset && active.dataset.testid };
+    const row = active && active.closest ? active.closest("[data-variant-id]") : null;
+    const target = focusAfter || { variantId: row && row.dataset.variantId, testid: active && active.dataset && active.dataset.testid };
     focusAfter = null;
     const { testid } = target;
     renderCart(holder, cart);
-    const scope = target.productId ? holder.querySelector(`[data-product-id="${CSS.escape(target.productId)}"]`) : holder;
+    const scope = target.variantId ? holder.querySelector(`[data-variant-id="${CSS.escape(target.variantId)}"]`) : holder;
     const again = scope && testid ? scope.querySelector(`[data-testid="${testid}"]`) : null;
     (again || view.querySelector("h1")).focus();
   });

@@ -2,6 +2,7 @@
 // and a test payment token, then POST /orders with an Idempotency-Key.
 import { h, field, pageHeader, loading, nextId } from "../dom.js";
 import { addressFields } from "../address.js";
+import { lineName } from "../components.js";
 import { formatMoney } from "../format.js";
 import * as api from "../api.js";
 import { loadCart, forgetCart } from "../cart-state.js";
@@ -57,7 +58,7 @@ function summary(cart) {
     h("ul", { class: "cart-lines" },
       cart.items.map((item) =>
         h("li", { class: "summary-row", testid: "checkout-item", dataset: { productId: item.productId } },
-          h("span", {}, `${item.quantity} × ${item.name}`),
+          h("span", {}, `${item.quantity} × ${lineName(item)}`),
           h("span", {}, formatMoney(item.lineTotalCents, currency))))),
     totalRows(cart, { totalTestid: "checkout-total" }),
     cart.promotionError ? h("p", { class: "small error-text", testid: "promotion-error" }, cart.promotionError) : null,

@@ -2,7 +2,7 @@
 import { h, replace, pageHeader, confirmButton, loading } from "../dom.js";
 import { formatMoney, statusLabel, shortId, FINAL_STATUSES, CANCELLABLE_STATUSES } from "../format.js";
 import * as api from "../api.js";
-import { statusBadge, dateTime, idText } from "../components.js";
+import { statusBadge, dateTime, idText, lineVariant } from "../components.js";
 import { notify, notifyError } from "../messages.js";
 import { getState } from "../store.js";
 
@@ -61,7 +61,7 @@ function itemsTable(order) {
         h("th", { scope: "col", class: "num" }, "Price"), h("th", { scope: "col", class: "num" }, "Total"))),
       h("tbody", {}, (order.items || []).map((item) =>
         h("tr", { testid: "order-item", dataset: { productId: item.productId } },
-          h("td", {}, item.name),
+          h("td", {}, h("span", { testid: "order-item-name" }, item.name), lineVariant(item, "order-item")),
           h("td", { class: "num" }, String(item.quantity)),
           h("td", { class: "num" }, formatMoney(item.unitPriceCents, currency)),
           h("td", { class: "num" }, formatMoney(item.lineTotalCents, currency))))),
