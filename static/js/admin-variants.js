@@ -55,7 +55,7 @@ function variantRow(product, variant, changed) {
       try {
         const next = await api.updateVariant(product.productId, variant.variantId, patch);
         notify(`Saved ${next.sku || product.name}: ${formatMoney(next.priceCents, currency)}.`, "success");
-        await changed();
+        await changed(`[data-variant-id="${CSS.escape(variant.variantId)}"] [data-testid="variant-save"]`);
       } catch (err) {
         notifyError(err);
       }
@@ -74,7 +74,7 @@ function variantRow(product, variant, changed) {
       try {
         const next = await api.adjustVariantStock(product.productId, variant.variantId, d);
         notify(`Stock of ${next.sku || product.name} is now ${next.stock}.`, "success");
-        await changed();
+        await changed(`[data-variant-id="${CSS.escape(variant.variantId)}"] [data-testid="variant-stock-delta"]`);
       } catch (err) {
         if (err.status === 409) refuse(delta.control, `Stock must stay from 0 to ${MAX_STOCK} (on hand: ${variant.stock}).`);
         else notifyError(err);
@@ -91,7 +91,7 @@ function variantRow(product, variant, changed) {
       try {
         await api.archiveVariant(product.productId, variant.variantId);
         notify(`Archived ${variant.sku}: no longer sold. Past orders keep it.`, "success");
-        await changed();
+        await changed("#variants-title");
       } catch (err) {
         notifyError(err);
       }
@@ -137,7 +137,7 @@ function newVariantForm(product, changed) {
       try {
         const made = await api.addVariant(product.productId, { sku: sku.control.value.trim(), options: parsed, priceCents: cents, stock: units });
         notify(`Added ${made.sku} (${optionsText(made.options)}).`, "success");
-        await changed();
+        await changed('[data-testid="variant-sku"]');
       } catch (err) {
         notifyError(err);
       }
@@ -152,29 +152,25 @@ function newVariantForm(product, changed) {
  */
 export function variantsCard(product, { reload, onChange }) {
   const body = h("div", { class: "stack" });
-  const show = (current) => {
-    // The card is drawn anew after a change: give the focus back to the same control of the same row.
-    const active = document.activeElement;
-    const row = active && active.closest ? active.closest("[data-variant-id]") : null;
-    const again = row && active.dataset.testid ? [row.dataset.variantId, active.dataset.testid] : null;
+  // The card is drawn anew after a change; `focus` (a selector) is where the keyboard goes on: the
+  // control just used, in its row, else the card's heading.
+  const show = (current, focus) => {
     body.replaceChildren(
       (current.variants || []).length
         ? h("ul", { class: "variant-rows", testid: "admin-variants" }, current.variants.map((v) => variantRow(current, v, changed)))
         : h("p", { class: "muted", testid: "admin-variants-none" }, "No variant is on sale: add one below."),
       newVariantForm(current, changed));
-    if (again) {
-      const target = body.querySelector(`[data-variant-id="${CSS.escape(again[0])}"] [data-testid="${again[1]}"]`);
-      if (target) target.focus();
-    }
+    if (focus) (body.querySelector(focus) || title).focus();
   };
-  const changed = async () => {
+  const changed = async (focus) => {
     const next = await reload();
     onChange(next);
-    show(next);
+    show(next, focus);
   };
+  const title = h("h2", { id: "variants-title", tabindex: "-1" }, "Price and stock");
   show(product);
   return h("section", { class: "card stack", testid: "variants-card", "aria-labelledby": "variants-title" },
-    h("h2", { id: "variants-title" }, "Price and stock"),
+    title,
     h("p", { class: "small muted" }, "Each variant has its own SKU, price and stock. Stock changes are atomic and safe beside checkouts."),
     body);
 }
