@@ -5,12 +5,13 @@ import * as api from "../api.js";
 import { navigate } from "../router.js";
 import { notify, notifyError } from "../messages.js";
 import { newIdempotencyKey } from "../keys.js";
+import { lineName } from "../components.js";
 
 function lineField(line) {
   const options = [{ value: "0", label: "None" }];
   for (let n = 1; n <= line.quantity; n += 1) options.push({ value: String(n), label: String(n) });
   return field({
-    label: `${line.name} (bought ${line.quantity})`,
+    label: `${lineName(line)} (bought ${line.quantity})`, // two variants of a product: two lines
     type: "select",
     name: `qty-${line.variantId}`,
     options,
