@@ -24,6 +24,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from devstack import moto_fixes
+from devstack.store import SERVICE_KEY
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -49,6 +50,18 @@ class SerializedDynamoDB:
                     close()
 
 
+class NamingDispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, noting in the environ which backend served a request (for the store)."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """Dispatch as moto does; environ[SERVICE_KEY] names the backend chosen."""
+        app = self.get_application(environ)
+        environ[SERVICE_KEY] = next(
+            (name for name, known in list(self.app_instances.items()) if known is app), None
+        )
+        return app(environ, start_response)
+
+
 class LockedMotoServer(ThreadedMotoServer):
     """ThreadedMotoServer whose DynamoDB requests are serialized; `serialize=False` turns it off."""
 
@@ -66,7 +79,7 @@ class LockedMotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the middleware around the app.
-        app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        app: WsgiApp = NamingDispatcher(create_backend_app)
         if self.serialize:
             app = SerializedDynamoDB(app)
         if self.middleware is not None:

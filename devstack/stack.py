@@ -36,8 +36,11 @@ from devstack.store import (
     ReadWriteLock,
     Snapshot,
     Snapshotter,
+    StaleSnapshot,
     Store,
-    install_backends,
+    has_changes,
+    mark_service,
+    track_changes,
 )
 from devstack.watch import AppWatcher
 from devstack.web import serve_storefront
@@ -148,7 +151,7 @@ class LocalStack:
             self._seed()
             t = self._phase("seed", t)
             if self.snapshotter is not None:
-                self.snapshotter.snapshot()  # the seed, at once: ids stay those of the first start
+                self.snapshotter.write_base()  # the seed at once: ids stay the first start's
         self._check()
         if self.snapshotter is not None:
             self.snapshotter.start()
@@ -196,6 +199,7 @@ class LocalStack:
         lock = ReadWriteLock()
         self.snapshotter = Snapshotter(store, lambda: self.meta, lock)
         self._persistence = lambda app: PersistentMoto(app, self.snapshotter)
+        track_changes()
         if s.reset:
             store.reset()
             print(f"devstack: the store in {store.directory} was reset", flush=True)
@@ -203,27 +207,32 @@ class LocalStack:
         if not store.exists():
             return None
         try:
-            snapshot = store.load()
+            snapshot = store.load(self._check_template)
         except CorruptSnapshot as exc:
-            aside = store.set_aside("corrupt")
+            aside = store.set_aside(reason="corrupt")
             print(
                 f"devstack: the store could not be read ({exc}); it was moved to {aside} "
                 "and the stack starts clean",
                 flush=True,
             )
             return None
-        if snapshot.meta.get("template") != self._template_id():
-            aside = store.set_aside("stale")
+        except StaleSnapshot:
+            aside = store.set_aside(reason="stale")
             print(
                 f"devstack: the infrastructure changed since the store was written; it was "
                 f"moved to {aside} and the stack starts clean",
                 flush=True,
             )
             return None
+        if snapshot.skipped:
+            print(f"devstack: {snapshot.skipped}", flush=True)
         moto_fixes.apply()
-        install_backends(snapshot.backends)
         self.restored = True
         return snapshot
+
+    def _check_template(self, meta: dict[str, Any]) -> None:
+        if meta.get("template") != self._template_id():
+            raise StaleSnapshot("another template")
 
     def _restored_meta(self, meta: dict[str, Any]) -> dict[str, Any]:
         """The stored facts, with URLs moved to this run's moto port if it changed."""
@@ -308,11 +317,10 @@ class LocalStack:
 
     def _final_snapshot(self, snapshotter: Snapshotter) -> None:
         """Everything up to the stop, written once no request can come any more."""
-        if snapshotter.changes == snapshotter.saved_changes:
+        if not has_changes():
             return
         try:
-            assert self.store is not None
-            self.store.save(self.meta)
+            snapshotter.snapshot(final=True)
         except Exception as exc:
             print(f"devstack: the store could not be written on the way out: {exc}", flush=True)
 
@@ -331,8 +339,8 @@ class LocalStack:
                     if not message.visible:
                         message.change_visibility(0)
                         released += 1
-        if released and self.snapshotter is not None:
-            self.snapshotter.changes += 1
+        if released:
+            mark_service("sqs")
         if released:
             print(f"devstack: {released} message(s) in flight handed to the new pump", flush=True)
 
