@@ -674,10 +674,11 @@ class Store:
         self.base_seq, self.base_bytes = seq, size
         self.delta_bytes = sum(path.stat().st_size for _, path in self.deltas())
 
-    def wants_base(self) -> bool:
-        """Whether the deltas since the base are enough to be worth a new base."""
+    def wants_base(self, pending: int) -> bool:
+        """Whether the deltas since the base, with one of `pending` bytes, are worth a new base."""
         enough = max(COMPACT_MIN_BYTES, int(self.base_bytes * COMPACT_SHARE))
-        return self.delta_bytes > enough or self.seq - self.base_seq >= COMPACT_AFTER_DELTAS
+        count = self.seq + 1 - self.base_seq
+        return self.delta_bytes + pending > enough or count >= COMPACT_AFTER_DELTAS
 
 
 class ReadWriteLock:
@@ -802,7 +803,7 @@ class Snapshotter:
             except BaseException:
                 put_back(changes)
                 raise
-            if not final and (changes.everything or self.store.wants_base()):
+            if not final and (changes.everything or self.store.wants_base(len(data))):
                 self._fork_base(meta, seq, changes)
             self.pauses.append(time.perf_counter() - started)
         begun = time.perf_counter()
