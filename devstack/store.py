@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import io
 import os
 import pickle
@@ -595,6 +596,19 @@ class Store:
         """
         for partial in self.directory.glob(f".{SNAPSHOT_NAME}*.partial"):
             partial.unlink(missing_ok=True)  # a write that a crash cut short
+        # Unpickling makes millions of objects: the cyclic collector, walking all of them again and
+        # again, took most of the time (10,000 orders: 8.7 s with it, 2.4 s without). Once loaded,
+        # they live as long as the stack: frozen, the collector never walks them again (a full
+        # collection of that store took 1.4 s, a pause in whatever request triggered it).
+        gc.disable()
+        try:
+            snapshot = self._load(check)
+        finally:
+            gc.enable()
+        gc.freeze()
+        return snapshot
+
+    def _load(self, check: Callable[[dict[str, Any]], None] | None) -> Snapshot:
         data = self.path.read_bytes()
         header, snapshot = loads(data)
         if check is not None:
@@ -834,6 +848,7 @@ class Snapshotter:
         if pid == 0:  # the child: a frozen copy of moto, alone, with nothing else running
             code = 1
             try:
+                gc.disable()  # the child only pickles and exits
                 _close_sockets()  # the ports are the stack's, even if it dies meanwhile
                 data = dumps(Snapshot(meta, moto_backends()), seq, self.store.lineage)
                 write_atomically(self.store.path, data)
