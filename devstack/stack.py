@@ -341,7 +341,6 @@ class LocalStack:
                         released += 1
         if released:
             mark_service("sqs")
-        if released:
             print(f"devstack: {released} message(s) in flight handed to the new pump", flush=True)
 
     def ready_info(self) -> dict[str, Any]:
