@@ -56,20 +56,6 @@ SAVE_EVERY_SECONDS = 1.0
 # and STS's answers; and Step Functions, whose executions are threads that die with moto and whose
 # two backends share one service name (devstack/workflows.py brings the returns workflow back).
 EPHEMERAL = frozenset({"dynamodbstreams", "sts", "stepfunctions"})
-DELTA_PREFIX = f"{SNAPSHOT_NAME}.delta-"
-# A new base is written once the deltas since the last one hold this share of its size (or more
-# than COMPACT_MIN_BYTES, for a small base), or there are COMPACT_AFTER_DELTAS of them.
-COMPACT_SHARE = 0.5
-COMPACT_MIN_BYTES = 8 * 2**20
-COMPACT_AFTER_DELTAS = 600
-# Services a delta holds item by item (tracked by the hooks in `track_changes`), not whole.
-BY_ITEM = frozenset({"dynamodb", "s3"})
-# A write to these changes other backends inside moto: SNS delivers to SQS and to Firehose.
-ALSO_CHANGES = {"sns": ("sqs", "firehose")}
-# DynamoDB operations whose changes the item hooks see; any other write is the whole backend's.
-ITEM_OPERATIONS = frozenset(
-    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-)
 # Operations (from X-Amz-Target) that change nothing worth keeping. ReceiveMessage does change a
 # message's receive count and visibility; a snapshot without it makes the message visible again
 # after a restart, which is what a restarted consumer wants anyway.
@@ -95,6 +81,20 @@ READ_ONLY = frozenset(
         "GetCallerIdentity",
     }
 )
+# Services a delta holds item by item (tracked by the hooks in `track_changes`), not whole.
+BY_ITEM = frozenset({"dynamodb", "s3"})
+# A write to these changes other backends inside moto: SNS delivers to SQS and to Firehose.
+ALSO_CHANGES = {"sns": ("sqs", "firehose")}
+# DynamoDB operations whose changes the item hooks see; any other write is the whole backend's.
+ITEM_OPERATIONS = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+DELTA_PREFIX = f"{SNAPSHOT_NAME}.delta-"
+# A new base is written once the deltas since the last one hold this share of its size (or more
+# than COMPACT_MIN_BYTES, for a small base), or there are COMPACT_AFTER_DELTAS of them.
+COMPACT_SHARE = 0.5
+COMPACT_MIN_BYTES = 8 * 2**20
+COMPACT_AFTER_DELTAS = 600
 SERVICE_KEY = "devstack.service"  # where devstack.moto_server notes the backend of a request
 _S3_MULTI = ("uploads", "uploadId", "delete")  # S3 writes that touch more than the named object
 
