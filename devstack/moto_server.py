@@ -27,6 +27,9 @@ from devstack import moto_fixes
 from devstack.store import SERVICE_KEY
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# How often the server looks for a stop request (socketserver's default, 0.5 s, is what a stop
+# waited for).
+STOP_POLL_SECONDS = 0.05
 
 
 class SerializedDynamoDB:
@@ -94,7 +97,7 @@ class LockedMotoServer(ThreadedMotoServer):
             self._server_ready_event.set()
             return
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=STOP_POLL_SECONDS)
 
     @property
     def endpoint_url(self) -> str:
