@@ -40,8 +40,10 @@ def _die_with_parent() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def exit_with_parent() -> None:
-    """Get SIGTERM when the process that started this one dies, even by SIGKILL (Linux only).
+def exit_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Get SIGTERM (or `signum`) when the process that started this one dies, even by SIGKILL.
+
+    Linux only.
 
     A test or benchmark killed by a timeout never runs its cleanup; without this, the stack it
     started in a session of its own would run on, orphaned, holding its ports.
@@ -49,9 +51,9 @@ def exit_with_parent() -> None:
     if _prctl is None:
         return
     parent = os.getppid()
-    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    _prctl(PR_SET_PDEATHSIG, signum)
     if os.getppid() != parent:  # the parent died before the request took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
 
+from devstack.processes import exit_with_parent
+
 FORMAT = 2
 SNAPSHOT_NAME = "moto.pickle"
 SAVE_EVERY_SECONDS = 1.0
@@ -849,6 +851,7 @@ class Snapshotter:
             code = 1
             try:
                 gc.disable()  # the child only pickles and exits
+                exit_with_parent(signal.SIGKILL)  # a stack killed by -9 leaves no writer behind
                 _close_sockets()  # the ports are the stack's, even if it dies meanwhile
                 data = dumps(Snapshot(meta, moto_backends()), seq, self.store.lineage)
                 write_atomically(self.store.path, data)
