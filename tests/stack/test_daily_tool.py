@@ -319,7 +319,9 @@ def test_a_torn_delta_loses_only_its_own_changes_and_says_so(keeper: Daily) -> N
     later = {"name": "Torn Toaster", "priceCents": 1999, "category": "kitchen", "stock": 1}
     requests.post(f"{keeper.stack.api_url}/products", json=later, headers=admin, timeout=10)
     stop_stack(keeper.stack.process)
-    last = sorted((keeper.state / "store").glob("moto.pickle.delta-*"))[-1]
+    deltas = sorted((keeper.state / "store").glob("moto.pickle.delta-*"))
+    assert deltas, "the stop wrote no delta (the product and its indexing are changes)"
+    last = deltas[-1]
     last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
 
     stack = keeper.restart(kill=False)
