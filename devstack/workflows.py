@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from devstack.store import mark_service
 from infra.workflows import definition_text
 
 IN_FLIGHT = ("REQUESTED", "APPROVED", "RECEIVED", "REFUND_FAILED")
@@ -83,6 +84,7 @@ def _drop_steps(queue_url: str) -> None:
         queue = backend.queues.get(name)  # type: ignore[attr-defined]
         if queue is not None:
             queue._messages.clear()
+    mark_service("sqs")  # changed in place: the store's next delta holds SQS
 
 
 def restore(endpoint_url: str, env: dict[str, str]) -> int:
