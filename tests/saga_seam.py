@@ -100,10 +100,8 @@ class Seam:
 
     def call(self, client: Any, name: str, params: Any) -> Any:
         """One AWS call, perhaps failed or raced."""
-        if name in WRITES:
-            self.writes.update(_tables(params))
         if self._inside_race:
-            return self._record(client, name, params, self.original(client, name, params))
+            return self._send(client, name, params)
         crash_after = None
         for fault in self.faults:
             fault.calls += 1
@@ -120,12 +118,19 @@ class Seam:
                     self._inside_race = False
             elif fault.kind == "crash_after":
                 crash_after = f"crash after {name}"
-        answer = self._record(client, name, params, self.original(client, name, params))
+        answer = self._send(client, name, params)
         if crash_after:
             raise Crash(crash_after)
         return answer
 
-    def _record(self, client: Any, name: str, params: Any, answer: Any) -> Any:
+    def _send(self, client: Any, name: str, params: Any) -> Any:
+        """Make the call; count a write once it was sent (a race runs before it, and what the race
+        reads must not count a write that is not there yet), record a publish once it was made."""
+        try:
+            answer = self.original(client, name, params)
+        finally:
+            if name in WRITES:
+                self.writes.update(_tables(params))
         if name == "Publish" and client.meta.service_model.service_name == "sns":
             self.published.append(json.loads(params["Message"]))
         return answer
