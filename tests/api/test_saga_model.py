@@ -3,9 +3,8 @@
 The machine is tests/saga_model.py (its catalog tests/saga_catalog.py, its plumbing
 tests/saga_seam.py); docs/saga.md lists the invariants, the counterexamples it found and what a step
 costs. `make test` runs the `ci` profile: 34 runs of up to 100 steps, derandomized (the same every
-run), 3,071 steps in about 62 s of test on the shared 2-core machine at load 3 (docs/saga.md,
-"What a step costs"); the test fails if it ever runs fewer than CI_STEPS. SAGA_PROFILE=big runs a
-longer random search; SAGA_EXAMPLES and SAGA_STEPS set how many runs and how long;
+run): 3,292 steps, about 84 s of CPU (docs/saga.md, "What a step costs"); the test fails if it ever
+runs fewer than CI_STEPS. SAGA_PROFILE=big runs a longer random search; SAGA_EXAMPLES and SAGA_STEPS set how many runs and how long;
 SAGA_INVARIANTS checks only some invariants (tests/saga_model.py). `pytest -s` prints the steps.
 """
 
