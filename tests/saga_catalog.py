@@ -28,9 +28,8 @@ class Catalog:
         self.admin = admin
         self.products: list[str] = []
         self.expected: dict[str, int] = {}  # variant id -> initial stock plus accepted deltas
-        self.off_sale: set[str] = (
-            set()
-        )  # archived variants, and own variants of products with options
+        # Archived variants, and the own variants of products with options.
+        self.off_sale: set[str] = set()
         self.sizes: dict[str, dict[str, str]] = {}  # product id -> size -> variant id
         self.skus = 0
 
