@@ -44,6 +44,7 @@ from chalicelib import clock
 from chalicelib.adapters import events
 from chalicelib.config import settings
 from chalicelib.domain.order_rules import MOVES
+from chalicelib.services import shop_config
 from chalicelib.storage.models import IdempotencyRecord, LedgerEntry, Order, PricingEntry, Product
 from chalicelib.storage.pricing import PROMOTION, promotion_key
 from infra.messaging import CONSUMERS, MAX_RECEIVE_COUNT
@@ -514,6 +515,7 @@ def _fresh_tables() -> None:
         model.delete_table()
     for model in SAGA_TABLES:
         model.create_table(wait=False)
+    shop_config.forget()  # fresh tables: no zones or rates cached from an earlier run's
 
 
 def _redemptions(code: str) -> int:

@@ -4,8 +4,9 @@ The machine is tests/saga_model.py (its catalog tests/saga_catalog.py, its plumb
 tests/saga_seam.py); docs/saga.md lists the invariants, the counterexamples it found and what a step
 costs. `make test` runs the `ci` profile: 34 runs of up to 100 steps, derandomized (the same every
 run): 3,292 steps, about 84 s of CPU (docs/saga.md, "What a step costs"); the test fails if it ever
-runs fewer than CI_STEPS. SAGA_PROFILE=big runs a longer random search; SAGA_EXAMPLES and SAGA_STEPS set how many runs and how long;
-SAGA_INVARIANTS checks only some invariants (tests/saga_model.py). `pytest -s` prints the steps.
+runs fewer than CI_STEPS. SAGA_PROFILE=big runs a longer random search; SAGA_EXAMPLES and
+SAGA_STEPS set how many runs and how long; SAGA_INVARIANTS checks only some invariants
+(tests/saga_model.py). `pytest -s` prints the steps.
 """
 
 from __future__ import annotations
