@@ -577,12 +577,22 @@ def delete_rate(country: str) -> Response:
 
 # --- async fulfillment --------------------------------------------------------------------------
 # The orders table's stream is the outbox; SNS fans events out to one SQS queue per consumer.
-ORDERS_STREAM_ARN = os.environ.get(
-    "ORDERS_STREAM_ARN",
+def _stand_in_stream(table: str) -> str:
+    """The stream ARN the app reads when none is set: one naming the table."""
     # Only `chalice local` and tests import the app without a real stream; the event pump resolves
     # the table's actual stream from the table name in this ARN.
-    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.orders_table}/stream/local",
-)
+    return f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{table}/stream/local"
+
+
+def _publish_changes(event: Any, to_event: Callable[..., Any]) -> None:
+    """Publish the domain event, if any, of each committed change in a stream batch."""
+    for record in event:
+        domain_event = to_event(record.event_name, record.new_image, record.old_image)
+        if domain_event is not None:
+            events.publish(domain_event)
+
+
+ORDERS_STREAM_ARN = os.environ.get("ORDERS_STREAM_ARN", _stand_in_stream(SETTINGS.orders_table))
 
 
 @app.on_dynamodb_record(
@@ -590,18 +600,12 @@ ORDERS_STREAM_ARN = os.environ.get(
 )
 def publish_order_events(event: Any) -> None:
     """Publish the domain event of every committed order change; a failure retries the batch."""
-    for record in event:
-        domain_event = events.from_stream_record(
-            record.event_name, record.new_image, record.old_image
-        )
-        if domain_event is not None:
-            events.publish(domain_event)
+    _publish_changes(event, events.from_stream_record)
 
 
 # The products table's stream keeps the search index's snapshot in step (decision 0101).
 PRODUCTS_STREAM_ARN = os.environ.get(
-    "PRODUCTS_STREAM_ARN",
-    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.products_table}/stream/local",
+    "PRODUCTS_STREAM_ARN", _stand_in_stream(SETTINGS.products_table)
 )
 
 
@@ -726,10 +730,7 @@ def retry_return_refund(return_id: str) -> dict[str, Any]:
     return render.return_(returns.retry_refund(return_id), admin=True)
 
 
-RETURNS_STREAM_ARN = os.environ.get(
-    "RETURNS_STREAM_ARN",
-    f"arn:aws:dynamodb:{SETTINGS.region}:000000000000:table/{SETTINGS.returns_table}/stream/local",
-)
+RETURNS_STREAM_ARN = os.environ.get("RETURNS_STREAM_ARN", _stand_in_stream(SETTINGS.returns_table))
 
 
 @app.on_dynamodb_record(
@@ -737,12 +738,7 @@ RETURNS_STREAM_ARN = os.environ.get(
 )
 def publish_return_events(event: Any) -> None:
     """Publish the event of every committed status change of a return; a failure retries."""
-    for record in event:
-        domain_event = return_events.from_stream_record(
-            record.event_name, record.new_image, record.old_image
-        )
-        if domain_event is not None:
-            events.publish(domain_event)
+    _publish_changes(event, return_events.from_stream_record)
 
 
 @app.on_sqs_message(queue=SETTINGS.queue_name("return-steps"), batch_size=1)
